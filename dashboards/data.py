@@ -1,0 +1,180 @@
+"""All the dashboard's reads: the published release only, through a read-only connection.
+
+The pipeline replaces `published.duckdb` atomically at each release, so the connection and
+every cached query are keyed on the file's identity (inode and mtime): a new release gets a
+new connection and fresh results without restarting the server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import NamedTuple
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from dashboards.labels import ROLES, SERVICES
+
+PUBLISHED_DB_ENV = "REPERES_PUBLISHED_DB"
+QUERY_TTL_SECONDS = 60
+
+
+class Release(NamedTuple):
+    """Which file, and which version of it, the queries read."""
+
+    path: str
+    inode: int
+    mtime_ns: int
+
+
+class ReleaseInfo(NamedTuple):
+    data_through: dt.date | None
+    k_school: int
+    published_tables: int
+    cells_published: int
+    cells_suppressed: int
+
+
+class PublicationUnavailable(Exception):
+    """The published file is missing or cannot be opened; the message is for the reader."""
+
+
+def current_release() -> Release | None:
+    """The published file as it is on disk now, or None when there is none."""
+    path = os.environ.get(PUBLISHED_DB_ENV)
+    if not path:
+        return None
+    try:
+        status = Path(path).stat()
+    except OSError:
+        return None
+    if not Path(path).is_file():
+        return None
+    return Release(path, status.st_ino, status.st_mtime_ns)
+
+
+def published_db_location() -> str:
+    """Where the dashboard looks for the release, for the message shown when it is missing."""
+    path = os.environ.get(PUBLISHED_DB_ENV)
+    if not path:
+        return f"la variable d'environnement {PUBLISHED_DB_ENV} n'est pas définie."
+    return f"fichier attendu : {path}"
+
+
+@st.cache_resource(max_entries=2, on_release=lambda connection: connection.close())
+def _connect(release: Release) -> duckdb.DuckDBPyConnection:
+    # Two entries: a session still reading the previous release keeps a live connection
+    # while the next one opens; the third release closes the oldest.
+    return duckdb.connect(release.path, read_only=True)
+
+
+@st.cache_data(ttl=QUERY_TTL_SECONDS, show_spinner=False)
+def _query(release: Release, sql: str, parameters: tuple = ()) -> pd.DataFrame:
+    # One DuckDB connection is shared by every session: each query gets its own cursor,
+    # which is the thread-safe way to use it.
+    with _connect(release).cursor() as cursor:
+        return cursor.execute(sql, list(parameters)).df()
+
+
+def _read(sql: str, parameters: tuple = ()) -> pd.DataFrame:
+    release = current_release()
+    if release is None:
+        raise PublicationUnavailable(os.environ.get(PUBLISHED_DB_ENV, ""))
+    try:
+        frame = _query(release, sql, parameters)
+    except duckdb.Error as error:
+        raise PublicationUnavailable(str(error)) from error
+    if "week_start" in frame.columns:
+        frame["week_start"] = pd.to_datetime(frame["week_start"]).dt.date
+    return frame
+
+
+def _in_reading_order(frame: pd.DataFrame, column: str, order: tuple[str, ...]) -> pd.DataFrame:
+    """Weeks in time order, then roles or services in the order the pages present them."""
+    rank = {value: position for position, value in enumerate(order)}
+    return frame.sort_values(
+        ["week_start", column],
+        key=lambda values: values.map(rank) if values.name == column else values,
+        kind="stable",
+    ).reset_index(drop=True)
+
+
+def release_info() -> ReleaseInfo:
+    frame = _read(
+        "select data_through, k_school, published_tables, cells_published, cells_suppressed "
+        "from main.release_info limit 1"
+    )
+    if frame.empty:
+        return ReleaseInfo(None, 5, 0, 0, 0)
+    row = frame.iloc[0]
+    data_through = None if pd.isna(row["data_through"]) else pd.Timestamp(row["data_through"])
+    return ReleaseInfo(
+        data_through=data_through.date() if data_through is not None else None,
+        k_school=int(row["k_school"]),
+        published_tables=int(row["published_tables"]),
+        cells_published=int(row["cells_published"]),
+        cells_suppressed=int(row["cells_suppressed"]),
+    )
+
+
+def schools() -> list[str]:
+    frame = _read(
+        "select distinct school_uai from main.adoption_weekly order by school_uai",
+    )
+    return frame["school_uai"].tolist()
+
+
+def adoption_weekly(school_uai: str) -> pd.DataFrame:
+    frame = _read(
+        "select role, week_start, enrolled, active_users, adoption_rate, is_suppressed "
+        "from main.adoption_weekly where school_uai = ?",
+        (school_uai,),
+    )
+    return _in_reading_order(frame, "role", ROLES)
+
+
+def classes(school_uai: str) -> list[str]:
+    frame = _read(
+        "select distinct class_id from main.homework_class_weekly "
+        "where school_uai = ? order by class_id",
+        (school_uai,),
+    )
+    return frame["class_id"].tolist()
+
+
+def homework_class_weekly(school_uai: str, class_id: str) -> pd.DataFrame:
+    return _read(
+        "select week_start, homework_count, expected, on_time, late, missing, pending, "
+        "submission_rate, on_time_rate, is_suppressed "
+        "from main.homework_class_weekly where school_uai = ? and class_id = ? "
+        "order by week_start",
+        (school_uai, class_id),
+    )
+
+
+def service_usage_weekly(school_uai: str, role: str) -> pd.DataFrame:
+    frame = _read(
+        "select service, week_start, enrolled, users, reach, is_suppressed "
+        "from main.service_usage_weekly where school_uai = ? and role = ?",
+        (school_uai, role),
+    )
+    return _in_reading_order(frame, "service", SERVICES)
+
+
+def roles_with_service_usage(school_uai: str) -> list[str]:
+    frame = _read(
+        "select distinct role from main.service_usage_weekly where school_uai = ?",
+        (school_uai,),
+    )
+    return frame["role"].tolist()
+
+
+def data_quality_weekly(school_uai: str) -> pd.DataFrame:
+    return _read(
+        "select week_start, events, events_unmatched from main.data_quality_weekly "
+        "where school_uai = ? order by week_start",
+        (school_uai,),
+    )

@@ -1,0 +1,189 @@
+"""French wording of the dashboard: roles, services, columns, and how values are written.
+
+Identifiers stay as the marts spell them (`eleve`, `cahier_de_textes`, …); everything a reader
+sees goes through this module so the wording is the same on every page and in every table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pandas as pd
+
+MINIMUM_GROUP_SIZE = 5
+
+SUPPRESSED_TEXT = f"masqué (< {MINIMUM_GROUP_SIZE} personnes)"
+PRIVACY_FOOTER = f"Les groupes de moins de {MINIMUM_GROUP_SIZE} personnes sont masqués (RGPD)."
+SUPPRESSED_GAP_CAPTION = (
+    "Un trou dans une courbe ou une barre absente signale un groupe de moins de "
+    f"{MINIMUM_GROUP_SIZE} personnes : sa valeur est masquée, elle ne vaut pas zéro."
+)
+MISSING_PUBLICATION_MESSAGE = (
+    "Aucune publication trouvée : lancez `reperes run` pour produire les indicateurs, "
+    "puis rechargez cette page."
+)
+
+ROLES = ("eleve", "parent", "enseignant", "personnel")
+ROLE_TITLES = {
+    "eleve": "Élèves",
+    "parent": "Parents",
+    "enseignant": "Enseignants",
+    "personnel": "Personnels",
+}
+# The plural noun used inside a sentence: "62 % des élèves …".
+ROLE_IN_SENTENCE = {
+    "eleve": "élèves",
+    "parent": "parents",
+    "enseignant": "enseignants",
+    "personnel": "personnels",
+}
+
+SERVICES = (
+    "portail",
+    "cahier_de_textes",
+    "devoirs",
+    "messagerie",
+    "espace_cours",
+    "calendrier",
+    "actualites",
+    "ressources",
+    "autre",
+)
+SERVICE_TITLES = {
+    "portail": "Portail",
+    "cahier_de_textes": "Cahier de textes",
+    "devoirs": "Devoirs",
+    "messagerie": "Messagerie",
+    "espace_cours": "Espace de cours",
+    "calendrier": "Calendrier",
+    "actualites": "Actualités",
+    "ressources": "Ressources",
+    "autre": "Autres services",
+}
+# Subject of a sentence, with whether the verb takes the plural: "la messagerie a touché …".
+SERVICE_AS_SUBJECT = {
+    "portail": ("le portail", False),
+    "cahier_de_textes": ("le cahier de textes", False),
+    "devoirs": ("les devoirs", True),
+    "messagerie": ("la messagerie", False),
+    "espace_cours": ("l'espace de cours", False),
+    "calendrier": ("le calendrier", False),
+    "actualites": ("les actualités", True),
+    "ressources": ("les ressources", True),
+    "autre": ("les autres services", True),
+}
+
+HOMEWORK_STATUSES = ("on_time", "late", "missing", "pending")
+HOMEWORK_STATUS_TITLES = {
+    "on_time": "À l'heure",
+    "late": "En retard",
+    "missing": "Non rendu",
+    "pending": "À venir",
+}
+
+COLUMN_TITLES = {
+    "school_uai": "Établissement (UAI)",
+    "class_id": "Classe",
+    "role": "Profil",
+    "service": "Service",
+    "week_start": "Semaine du",
+    "enrolled": "Inscrits",
+    "active_users": "Utilisateurs actifs",
+    "adoption_rate": "Taux d'adoption",
+    "users": "Utilisateurs du service",
+    "reach": "Taux d'usage",
+    "homework_count": "Devoirs",
+    "expected": "Rendus attendus",
+    "on_time": "À l'heure",
+    "late": "En retard",
+    "missing": "Non rendus",
+    "pending": "À venir",
+    "submission_rate": "Taux de rendu",
+    "on_time_rate": "Taux de rendu à l'heure",
+}
+RATE_COLUMNS = {"adoption_rate", "reach", "submission_rate", "on_time_rate"}
+VALUE_TITLES = {"role": ROLE_TITLES, "service": SERVICE_TITLES}
+
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+# French typography puts a non-breaking space before "%".
+PERCENT = "\u00a0%"
+# Rule 7 of DESIGN §4: "every pupil did / none did" is not spelled out in words.
+HIGH_BAND, LOW_BAND = 0.95, 0.05
+
+
+def is_missing(value: object) -> bool:
+    """True for None, NaN and pandas' NA: the ways a NULL comes out of DuckDB."""
+    if value is None or value is pd.NA:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def format_date(day: dt.date | pd.Timestamp) -> str:
+    """`2 juin 2025`, without depending on the machine's locale."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def format_short_date(day: dt.date | pd.Timestamp) -> str:
+    """`2 juin`, for axis ticks."""
+    return f"{day.day} {MONTHS[day.month - 1]}"
+
+
+def format_week(week_start: dt.date | pd.Timestamp) -> str:
+    return f"semaine du {format_date(week_start)}"
+
+
+def format_rate(rate: float | None) -> str:
+    """A rate for a sentence or a table; extremes are given as bands, NULL as masked."""
+    if is_missing(rate):
+        return SUPPRESSED_TEXT
+    if rate >= HIGH_BAND:
+        return f"≥ 95{PERCENT}"
+    if rate <= LOW_BAND:
+        return f"≤ 5{PERCENT}"
+    return f"{round(rate * 100)}{PERCENT}"
+
+
+def format_count(count: int | None) -> str:
+    if is_missing(count):
+        return SUPPRESSED_TEXT
+    return f"{int(count):,}".replace(",", "\u202f")
+
+
+def french_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows as a reader sees them: French headers and values, masked cells spelled out.
+
+    Every column becomes text so that a masked cell can say why it is empty instead of
+    showing a blank or a zero.
+    """
+    shown = pd.DataFrame(index=frame.index)
+    for column in frame.columns:
+        if column == "is_suppressed":
+            continue
+        values = frame[column]
+        if column == "week_start":
+            text = [format_date(pd.Timestamp(value)) for value in values]
+        elif column in VALUE_TITLES:
+            text = [VALUE_TITLES[column].get(value, value) for value in values]
+        elif column in RATE_COLUMNS:
+            text = [format_rate(value) for value in values]
+        elif pd.api.types.is_numeric_dtype(values):
+            text = [format_count(value) for value in values]
+        else:
+            text = [str(value) for value in values]
+        shown[COLUMN_TITLES.get(column, column)] = text
+    return shown.reset_index(drop=True)

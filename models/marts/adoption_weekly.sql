@@ -1,0 +1,50 @@
+-- adoption_weekly: one row per school, role and ISO week.
+-- enrolled = users enrolled in the school with that role during the week; active_users = those
+-- of them with at least one event in that school that week; adoption_rate = active / enrolled.
+-- Privacy: a row whose enrolled population is below k is published with is_suppressed and
+-- no figures (DESIGN.md §4 rule 5).
+with enrolled_user_weeks as (
+    select * from intermediate.int_enrolled_user_weeks
+),
+
+active_user_weeks as (
+    select distinct user_key, school_uai, week_start
+    from intermediate.int_user_service_days
+),
+
+counted as (
+    select
+        enrolled_user_weeks.school_uai,
+        enrolled_user_weeks.role,
+        enrolled_user_weeks.week_start,
+        count(*) as enrolled,
+        count(active_user_weeks.user_key) as active_users,
+    from enrolled_user_weeks
+    left join active_user_weeks
+        on enrolled_user_weeks.user_key = active_user_weeks.user_key
+        and enrolled_user_weeks.school_uai = active_user_weeks.school_uai
+        and enrolled_user_weeks.week_start = active_user_weeks.week_start
+    group by all
+),
+
+flagged as (
+    select
+        *,
+        enrolled < getvariable('k_school') as is_suppressed,
+    from counted
+),
+
+final as (
+    select
+        school_uai,
+        role,
+        week_start,
+        case when not is_suppressed then enrolled end as enrolled,
+        case when not is_suppressed then active_users end as active_users,
+        case when not is_suppressed then active_users / enrolled end as adoption_rate,
+        is_suppressed,
+    from flagged
+)
+
+select * from final
+order by school_uai, role, week_start

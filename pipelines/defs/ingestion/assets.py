@@ -1,0 +1,147 @@
+"""Ingestion: landing files -> staging tables (contract columns only, pseudonyms, quarantine)."""
+
+
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+
+from data_contracts.contracts import load_contract
+from pipelines.defs.partitions import WAREHOUSE_POOL, delivery_days
+from pipelines.defs.resources import WarehouseResource
+from pipelines.ingestion import delivery_day, ensure_staging_table, is_landing_file, load_file
+from pipelines.settings import NATIVE_SOURCE
+
+CONTRACT_FOLDERS = {"events": "events", "roster": "roster"}
+
+
+def _inventory_rows(landing: Path) -> list[tuple]:
+    rows = []
+    for contract, folder in CONTRACT_FOLDERS.items():
+        for path in sorted((landing / folder).glob("*")):
+            if not is_landing_file(path):
+                continue
+            day = delivery_day(path)
+            needs_day = contract == "events"
+            status = "undated: the name must start with YYYY-MM-DD" if needs_day and day is None else "ok"
+            rows.append(
+                (
+                    contract,
+                    path.relative_to(landing).as_posix(),
+                    day,
+                    path.suffix.lower().lstrip("."),
+                    path.stat().st_size,
+                    status,
+                )
+            )
+    return rows
+
+
+@dg.asset(group_name="ingestion", kinds={"duckdb"}, pool=WAREHOUSE_POOL)
+def landing_files(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """Inventory of the files in the landing folder: one row per file (name, delivery day, format, size). No personal data."""
+    rows = _inventory_rows(warehouse.landing_path)
+    with warehouse.connect() as connection:
+        connection.execute("begin transaction")
+        connection.execute("delete from raw.landing_files")
+        if rows:
+            connection.executemany("insert into raw.landing_files values (?, ?, ?, ?, ?, ?)", rows)
+        connection.execute("commit")
+    undated = [row[1] for row in rows if row[5] != "ok"]
+    if undated:
+        context.log.warning(f"{len(undated)} event file(s) ignored, name without a date: {undated[:5]}")
+    return dg.MaterializeResult(
+        metadata={"files": len(rows), "undated_files": len(undated), "dagster/row_count": len(rows)}
+    )
+
+
+@dg.asset(
+    group_name="staging",
+    kinds={"duckdb"},
+    deps=[landing_files],
+    partitions_def=delivery_days,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool=WAREHOUSE_POOL,
+)
+def stg_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """One row per valid event row delivered that day; contract columns only, keyed pseudonyms, hours; the rest quarantined with file, row and rule."""
+    contract = load_contract("events")
+    days = [date.fromisoformat(key) for key in context.partition_keys]
+    totals = {"rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0, "files": 0}
+    with warehouse.connect(pseudonymize=True) as connection:
+        ensure_staging_table(connection, contract, "stg_events")
+        for index, day in enumerate(days, start=1):
+            files = connection.execute(
+                """
+                select file_name from raw.landing_files
+                where contract = 'events' and delivered_on = ? and status = 'ok'
+                order by file_name
+                """,
+                [day],
+            ).fetchall()
+            # Delete the partition's window, then insert it: re-runs and backfills are safe.
+            connection.execute("begin transaction")
+            for table in ("staging.stg_events", "staging.quarantine", "staging.file_loads"):
+                where = "delivered_on = ?" if table == "staging.stg_events" else "contract = 'events' and delivered_on = ?"
+                connection.execute(f"delete from {table} where {where}", [day])
+            for (file_name,) in files:
+                load = load_file(
+                    connection,
+                    warehouse.landing_path / file_name,
+                    file_name,
+                    contract,
+                    "stg_events",
+                    NATIVE_SOURCE,
+                    day,
+                )
+                totals["files"] += 1
+                totals["rows_read"] += load.rows_read
+                totals["rows_loaded"] += load.rows_loaded
+                totals["rows_quarantined"] += load.rows_quarantined
+                if load.error:
+                    context.log.warning(f"{file_name}: {load.error}")
+            connection.execute("commit")
+            if index == len(days) or index % 20 == 0:
+                context.log.info(
+                    f"stg_events: {index}/{len(days)} days, {totals['rows_read']:,} rows read"
+                )
+    return dg.MaterializeResult(metadata={**totals, "days": len(days)})
+
+
+@dg.asset(
+    group_name="staging",
+    kinds={"duckdb"},
+    deps=[landing_files],
+    pool=WAREHOUSE_POOL,
+)
+def stg_roster(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """One row per valid roster (annuaire) membership: pseudonymized user, role, school, class, period; a full snapshot at each run."""
+    contract = load_contract("roster")
+    totals = {"rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0, "files": 0}
+    with warehouse.connect(pseudonymize=True) as connection:
+        ensure_staging_table(connection, contract, "stg_roster")
+        files = connection.execute(
+            "select file_name from raw.landing_files where contract = 'roster' order by file_name"
+        ).fetchall()
+        connection.execute("begin transaction")
+        connection.execute("delete from staging.stg_roster")
+        connection.execute("delete from staging.quarantine where contract = 'roster'")
+        connection.execute("delete from staging.file_loads where contract = 'roster'")
+        for (file_name,) in files:
+            load = load_file(
+                connection,
+                warehouse.landing_path / file_name,
+                file_name,
+                contract,
+                "stg_roster",
+                NATIVE_SOURCE,
+                None,
+            )
+            totals["files"] += 1
+            totals["rows_read"] += load.rows_read
+            totals["rows_loaded"] += load.rows_loaded
+            totals["rows_quarantined"] += load.rows_quarantined
+        connection.execute("commit")
+    if totals["files"] == 0:
+        context.log.warning("No roster file in landing/roster/: counts work, rates stay empty.")
+    return dg.MaterializeResult(metadata=totals)

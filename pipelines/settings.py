@@ -1,0 +1,24 @@
+"""Settings shared by the pipeline, the CLI and the dashboard, in one place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+MODELS_DIR = REPO_ROOT / "models"
+
+DATA_DIR_ENV_VAR = "REPERES_DATA_DIR"
+LANDING_DIR_ENV_VAR = "REPERES_LANDING_DIR"
+PUBLISHED_DB_ENV_VAR = "REPERES_PUBLISHED_DB"
+
+WAREHOUSE_FILE = "warehouse.duckdb"
+PUBLISHED_FILE = "published.duckdb"
+
+# The ENT's own log export in the native contract; adapters for other sources get their own
+# name, so that the same account id in two sources gives two unrelated pseudonyms.
+NATIVE_SOURCE = "ent"
+TIMEZONE = "Europe/Paris"
+
+# DESIGN.md §4 rule 5: views inside one school need at least 5 persons behind a cell.
+K_SCHOOL = 5
+K_MINIMUM = 5

@@ -1,0 +1,102 @@
+"""Serve the dashboard as `reperes dashboard` does, for tests that drive it in a real browser.
+
+`serve_dashboard(published_db_path)` is shared with the end-to-end tests, which point it at a
+real pipeline output instead of the hand-made release of `conftest.py`.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+APP = REPO_ROOT / "dashboards" / "app.py"
+PUBLISHED_DB_ENV = "REPERES_PUBLISHED_DB"
+CHROMIUM = Path("/usr/bin/chromium")
+REQUIRE_BROWSER_ENV = "REPERES_REQUIRE_BROWSER"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def chromium_executable() -> str:
+    """The system Chromium; skips the test when absent, unless CI says a browser is required."""
+    if CHROMIUM.exists():
+        return str(CHROMIUM)
+    reason = f"{CHROMIUM} is not installed (apt-get install chromium)"
+    if os.environ.get(REQUIRE_BROWSER_ENV):
+        pytest.fail(f"{reason}, and {REQUIRE_BROWSER_ENV} is set", pytrace=False)
+    pytest.skip(f"{reason}; set {REQUIRE_BROWSER_ENV}=1 to make this a failure")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_healthy(
+    base_url: str, process: subprocess.Popen, log, timeout_seconds: float
+) -> None:
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    log.seek(0)
+    output = log.read().decode(errors="replace")
+    raise RuntimeError(f"the dashboard did not become healthy at {base_url}:\n{output}")
+
+
+@contextmanager
+def serve_dashboard(published_db_path: Path | str, *, timeout_seconds: float = 60) -> Iterator[str]:
+    """Run `streamlit run dashboards/app.py` on a free port; yield its base URL; stop it."""
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--server.fileWatcherType",
+        "none",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    environment = {**os.environ, PUBLISHED_DB_ENV: str(published_db_path)}
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            command, cwd=REPO_ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            _wait_until_healthy(base_url, process, log, timeout_seconds)
+            yield base_url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
