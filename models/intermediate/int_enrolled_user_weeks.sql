@@ -17,8 +17,9 @@ final as (
         weeks.week_start,
     from enrolments
     inner join weeks
-        on enrolments.start_date <= weeks.week_start + 6
-        and enrolments.end_date >= weeks.week_start
+        on
+            enrolments.start_date <= weeks.week_start + 6
+            and enrolments.end_date >= weeks.week_start
 )
 
 select * from final

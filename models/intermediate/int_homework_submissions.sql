@@ -9,7 +9,8 @@ with assignments as (
 ),
 
 enrolments as (
-    select * from intermediate.int_enrolments where role = 'eleve'
+    select * from intermediate.int_enrolments
+    where role = 'eleve'
 ),
 
 events as (
@@ -25,9 +26,10 @@ expected_pupils as (
         enrolments.user_key,
     from assignments
     inner join enrolments
-        on assignments.school_uai = enrolments.school_uai
-        and assignments.class_id = enrolments.class_id
-        and cast(assignments.due_at as date) between enrolments.start_date and enrolments.end_date
+        on
+            assignments.school_uai = enrolments.school_uai
+            and assignments.class_id = enrolments.class_id
+            and cast(assignments.due_at as date) between enrolments.start_date and enrolments.end_date
 ),
 
 first_submissions as (
@@ -62,9 +64,10 @@ final as (
     from expected_pupils
     cross join data_horizon
     left join first_submissions
-        on expected_pupils.school_uai = first_submissions.school_uai
-        and expected_pupils.homework_id = first_submissions.homework_id
-        and expected_pupils.user_key = first_submissions.user_key
+        on
+            expected_pupils.school_uai = first_submissions.school_uai
+            and expected_pupils.homework_id = first_submissions.homework_id
+            and expected_pupils.user_key = first_submissions.user_key
 )
 
 select * from final

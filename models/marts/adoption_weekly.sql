@@ -8,7 +8,10 @@ with enrolled_user_weeks as (
 ),
 
 active_user_weeks as (
-    select distinct user_key, school_uai, week_start
+    select distinct
+        user_key,
+        school_uai,
+        week_start
     from intermediate.int_user_service_days
 ),
 
@@ -21,9 +24,10 @@ counted as (
         count(active_user_weeks.user_key) as active_users,
     from enrolled_user_weeks
     left join active_user_weeks
-        on enrolled_user_weeks.user_key = active_user_weeks.user_key
-        and enrolled_user_weeks.school_uai = active_user_weeks.school_uai
-        and enrolled_user_weeks.week_start = active_user_weeks.week_start
+        on
+            enrolled_user_weeks.user_key = active_user_weeks.user_key
+            and enrolled_user_weeks.school_uai = active_user_weeks.school_uai
+            and enrolled_user_weeks.week_start = active_user_weeks.week_start
     group by all
 ),
 

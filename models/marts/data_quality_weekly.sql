@@ -8,7 +8,10 @@ with events as (
 ),
 
 enrolled_user_weeks as (
-    select distinct user_key, school_uai, week_start
+    select distinct
+        user_key,
+        school_uai,
+        week_start
     from intermediate.int_enrolled_user_weeks
 ),
 
@@ -21,9 +24,10 @@ final as (
         false as is_suppressed,
     from events
     left join enrolled_user_weeks
-        on events.user_key = enrolled_user_weeks.user_key
-        and events.school_uai = enrolled_user_weeks.school_uai
-        and events.week_start = enrolled_user_weeks.week_start
+        on
+            events.user_key = enrolled_user_weeks.user_key
+            and events.school_uai = enrolled_user_weeks.school_uai
+            and events.week_start = enrolled_user_weeks.week_start
     group by all
 )
 

@@ -38,8 +38,9 @@ submission_counts as (
         count_if(submissions.status = 'pending') as pending,
     from assignments
     inner join submissions
-        on assignments.school_uai = submissions.school_uai
-        and assignments.homework_id = submissions.homework_id
+        on
+            assignments.school_uai = submissions.school_uai
+            and assignments.homework_id = submissions.homework_id
     group by all
 ),
 
@@ -55,9 +56,10 @@ flagged as (
         coalesce(submission_counts.pupils, 0) < getvariable('k_school') as is_suppressed,
     from assignment_counts
     left join submission_counts
-        on assignment_counts.school_uai = submission_counts.school_uai
-        and assignment_counts.class_id = submission_counts.class_id
-        and assignment_counts.week_start = submission_counts.week_start
+        on
+            assignment_counts.school_uai = submission_counts.school_uai
+            and assignment_counts.class_id = submission_counts.class_id
+            and assignment_counts.week_start = submission_counts.week_start
 ),
 
 final as (

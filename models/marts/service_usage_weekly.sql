@@ -8,7 +8,11 @@ with enrolled_user_weeks as (
 ),
 
 service_user_weeks as (
-    select distinct user_key, school_uai, service, week_start
+    select distinct
+        user_key,
+        school_uai,
+        service,
+        week_start
     from intermediate.int_user_service_days
 ),
 
@@ -31,9 +35,10 @@ service_users as (
         count(*) as users,
     from enrolled_user_weeks
     inner join service_user_weeks
-        on enrolled_user_weeks.user_key = service_user_weeks.user_key
-        and enrolled_user_weeks.school_uai = service_user_weeks.school_uai
-        and enrolled_user_weeks.week_start = service_user_weeks.week_start
+        on
+            enrolled_user_weeks.user_key = service_user_weeks.user_key
+            and enrolled_user_weeks.school_uai = service_user_weeks.school_uai
+            and enrolled_user_weeks.week_start = service_user_weeks.week_start
     group by all
 ),
 
@@ -53,10 +58,11 @@ flagged as (
     from enrolled_groups
     cross join services
     left join service_users
-        on enrolled_groups.school_uai = service_users.school_uai
-        and enrolled_groups.role = service_users.role
-        and enrolled_groups.week_start = service_users.week_start
-        and services.service = service_users.service
+        on
+            enrolled_groups.school_uai = service_users.school_uai
+            and enrolled_groups.role = service_users.role
+            and enrolled_groups.week_start = service_users.week_start
+            and services.service = service_users.service
 ),
 
 final as (

@@ -4,7 +4,8 @@
 -- outside the contract exists here (rule 1).
 -- Reads the temp view `landed_checked` opened by pipelines/ingestion.py for one file.
 with landed as (
-    select * from landed_checked where violation is null
+    select * from landed_checked
+    where violation is null
 ),
 
 final as (

@@ -3,7 +3,8 @@
 -- Privacy: user_id leaves as the same keyed pseudonym as in stg_events (rule 2).
 -- Reads the temp view `landed_checked` opened by pipelines/ingestion.py for one file.
 with landed as (
-    select * from landed_checked where violation is null
+    select * from landed_checked
+    where violation is null
 ),
 
 final as (

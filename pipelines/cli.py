@@ -1,0 +1,192 @@
+"""`reperes`: simulate a département, run the pipeline, serve the dashboard.
+
+Errors a user can fix (no key, no landing folder, a failed run) end with a one-paragraph
+message and exit code 2, never with a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from pipelines.pseudonymization import KEY_FILE_ENV_VAR, PseudonymKeyError, generate_key_hex
+from pipelines.settings import (
+    DATA_DIR_ENV_VAR,
+    LANDING_DIR_ENV_VAR,
+    PUBLISHED_DB_ENV_VAR,
+    PUBLISHED_FILE,
+    REPO_ROOT,
+)
+
+DEFAULT_DEMO_DIR = Path("var/demo")
+DEFAULT_PORT = 8501
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def command_simulate(arguments: argparse.Namespace) -> None:
+    from pipelines.simulator import simulate
+
+    started = time.monotonic()
+    _say(f"Simulating {arguments.schools} schools, {arguments.weeks} weeks from {arguments.start} into {arguments.out} …")
+    summary = simulate(
+        Path(arguments.out),
+        schools=arguments.schools,
+        start=arguments.start,
+        weeks=arguments.weeks,
+        seed=arguments.seed,
+        file_format=arguments.format,
+        progress=_say,
+    )
+    _say(
+        f"Wrote {summary.events:,} events in {summary.files} files and {summary.roster_rows:,} roster rows "
+        f"({summary.accounts:,} accounts, {summary.schools} schools) in {time.monotonic() - started:.1f} s."
+    )
+
+
+def command_run(arguments: argparse.Namespace) -> None:
+    from pipelines.runner import run_pipeline
+
+    started = time.monotonic()
+    _say(f"Running the pipeline on {arguments.landing} into {arguments.data_dir} …")
+    outcome = run_pipeline(
+        Path(arguments.landing),
+        Path(arguments.data_dir),
+        key_file=Path(arguments.key_file) if arguments.key_file else None,
+    )
+    _say(
+        f"\nRun {outcome.run_id} done in {time.monotonic() - started:.1f} s "
+        f"(delivery days {outcome.first_day} to {outcome.last_day}):"
+    )
+    for line in outcome.summary.lines():
+        _say("  " + line)
+    _say(f"Published: {Path(arguments.data_dir) / PUBLISHED_FILE}")
+
+
+def serve_dashboard(data_dir: Path, port: int) -> int:
+    published = (data_dir / PUBLISHED_FILE).resolve()
+    if not published.exists():
+        raise SystemExit(f"error: {published} does not exist yet: run `reperes run` first.")
+    environment = {**os.environ, PUBLISHED_DB_ENV_VAR: str(published)}
+    _say(f"\nDashboard: http://localhost:{port}  (Ctrl+C to stop)")
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "dashboards" / "app.py"),
+        "--server.port", str(port), "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+    ]
+    try:
+        return subprocess.call(command, cwd=REPO_ROOT, env=environment)
+    except KeyboardInterrupt:
+        return 0
+
+
+def command_dashboard(arguments: argparse.Namespace) -> None:
+    raise SystemExit(serve_dashboard(Path(arguments.data_dir), arguments.port))
+
+
+def command_ui(arguments: argparse.Namespace) -> None:
+    """The Dagster UI on the same instance as `reperes run`, so its runs and checks show."""
+    from pipelines.runner import prepare_dagster_home
+
+    data_dir = Path(arguments.data_dir).resolve()
+    os.environ[DATA_DIR_ENV_VAR] = str(data_dir)
+    os.environ[LANDING_DIR_ENV_VAR] = str(Path(arguments.landing).resolve())
+    if arguments.key_file:
+        os.environ[KEY_FILE_ENV_VAR] = str(Path(arguments.key_file).resolve())
+    prepare_dagster_home(data_dir)
+    command = [sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions", "-p", str(arguments.port)]
+    raise SystemExit(subprocess.call(command, cwd=REPO_ROOT))
+
+
+def demo_key_file(demo_dir: Path) -> Path:
+    """The demo's own key, kept outside the data directory as the real key must be."""
+    key_file = demo_dir / "secrets" / "pseudonym.key"
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.touch(mode=0o600)
+        key_file.write_text(generate_key_hex() + "\n", encoding="ascii")
+    return key_file
+
+
+def command_demo(arguments: argparse.Namespace) -> None:
+    demo_dir = Path(arguments.dir)
+    landing, data_dir = demo_dir / "landing", demo_dir / "data"
+    if not (landing / "events").is_dir() or arguments.fresh:
+        command_simulate(
+            argparse.Namespace(
+                out=landing, schools=arguments.schools, start=arguments.start,
+                weeks=arguments.weeks, seed=arguments.seed, format="parquet",
+            )
+        )
+    else:
+        _say(f"Reusing the simulated landing files in {landing} (--fresh to simulate again).")
+    key_file = demo_key_file(demo_dir)
+    command_run(argparse.Namespace(landing=landing, data_dir=data_dir, key_file=key_file))
+    if not arguments.no_dashboard:
+        command_dashboard(argparse.Namespace(data_dir=data_dir, port=arguments.port))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="reperes", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    simulate = commands.add_parser("simulate", help="write a realistic demo département as landing files")
+    simulate.add_argument("--out", required=True, help="landing folder to write (events/, roster/)")
+    simulate.add_argument("--schools", type=int, default=10)
+    simulate.add_argument("--start", type=date.fromisoformat, default=date(2025, 9, 1), help="first day, YYYY-MM-DD")
+    simulate.add_argument("--weeks", type=int, default=36)
+    simulate.add_argument("--seed", type=int, default=42)
+    simulate.add_argument("--format", choices=["parquet", "csv", "jsonl"], default="parquet")
+    simulate.set_defaults(handler=command_simulate)
+
+    run = commands.add_parser("run", help="load, transform and publish through Dagster")
+    run.add_argument("--landing", required=True, help="folder with events/ and roster/")
+    run.add_argument("--data-dir", required=True, help="where warehouse.duckdb and published.duckdb live")
+    run.add_argument("--key-file", help="file holding the pseudonymization key in hex (else $REPERES_PSEUDONYM_KEY)")
+    run.set_defaults(handler=command_run)
+
+    dashboard = commands.add_parser("dashboard", help="serve the dashboards on published.duckdb")
+    dashboard.add_argument("--data-dir", required=True)
+    dashboard.add_argument("--port", type=int, default=int(os.environ.get("PORT", DEFAULT_PORT)))
+    dashboard.set_defaults(handler=command_dashboard)
+
+    ui = commands.add_parser("ui", help="open the Dagster UI on this data directory's runs")
+    ui.add_argument("--data-dir", default=str(DEFAULT_DEMO_DIR / "data"))
+    ui.add_argument("--landing", default=str(DEFAULT_DEMO_DIR / "landing"))
+    ui.add_argument("--key-file", default=str(DEFAULT_DEMO_DIR / "secrets" / "pseudonym.key"))
+    ui.add_argument("--port", type=int, default=3000)
+    ui.set_defaults(handler=command_ui)
+
+    demo = commands.add_parser("demo", help="simulate, run and serve, in one go")
+    demo.add_argument("--dir", default=str(DEFAULT_DEMO_DIR), help="demo folder (landing/, data/, secrets/)")
+    demo.add_argument("--schools", type=int, default=6)
+    demo.add_argument("--weeks", type=int, default=12)
+    demo.add_argument("--start", type=date.fromisoformat, default=date(2025, 9, 1))
+    demo.add_argument("--seed", type=int, default=42)
+    demo.add_argument("--port", type=int, default=int(os.environ.get("PORT", DEFAULT_PORT)))
+    demo.add_argument("--fresh", action="store_true", help="simulate again even if landing files exist")
+    demo.add_argument("--no-dashboard", action="store_true", help="stop after the run")
+    demo.set_defaults(handler=command_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    from pipelines.runner import PipelineError
+
+    arguments = _parser().parse_args(argv)
+    try:
+        arguments.handler(arguments)
+    except (PseudonymKeyError, PipelineError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()
