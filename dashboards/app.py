@@ -50,9 +50,9 @@ page = st.navigation(
 )
 
 
-def show_unavailable(detail: str) -> None:
+def show_unavailable(message: str, detail: str) -> None:
     st.title(page.title)
-    st.error(labels.MISSING_PUBLICATION_MESSAGE, icon=":material/info:")
+    st.error(message, icon=":material/info:")
     if detail:
         st.caption(f"Détail : {detail}")
     st.stop()
@@ -91,20 +91,20 @@ def describe_release(release: data.ReleaseInfo) -> str:
 
 
 if data.current_release() is None:
-    show_unavailable(data.published_db_location())
+    show_unavailable(labels.MISSING_PUBLICATION_MESSAGE, data.published_db_location())
 try:
     schools = data.schools()
     release = data.release_info()
 except data.PublicationUnavailable as error:
-    show_unavailable(str(error))
+    show_unavailable(labels.UNREADABLE_PUBLICATION_MESSAGE, str(error))
 if not schools:
-    show_unavailable("la publication ne contient aucun établissement.")
+    show_unavailable(labels.EMPTY_PUBLICATION_MESSAGE, "")
 
 choose_school(schools)
 st.sidebar.caption(describe_release(release))
 try:
     page.run()
 except data.PublicationUnavailable as error:
-    show_unavailable(str(error))
+    show_unavailable(labels.UNREADABLE_PUBLICATION_MESSAGE, str(error))
 st.divider()
 st.caption(labels.PRIVACY_FOOTER)

@@ -20,6 +20,7 @@ from dashboards.labels import ROLES, SERVICES
 
 PUBLISHED_DB_ENV = "REPERES_PUBLISHED_DB"
 QUERY_TTL_SECONDS = 60
+PUBLISHED_CATALOG = "published"
 
 
 class Release(NamedTuple):
@@ -66,16 +67,28 @@ def published_db_location() -> str:
 
 @st.cache_resource(max_entries=2, on_release=lambda connection: connection.close())
 def _connect(release: Release) -> duckdb.DuckDBPyConnection:
-    # Two entries: a session still reading the previous release keeps a live connection
-    # while the next one opens; the third release closes the oldest.
-    return duckdb.connect(release.path, read_only=True)
+    """A connection that can only read this release.
+
+    `duckdb.connect(path, read_only=True)` would be simpler, but DuckDB hands back the database
+    it already has open for a path, which still reads the previous release's (renamed away)
+    file. A fresh in-memory database that attaches the file read-only always opens the file
+    now at `path`; once attached, file access is switched off so no query can reach anything
+    else. Two entries: a session still reading the previous release keeps its connection
+    while the next one opens; the third release closes the oldest.
+    """
+    connection = duckdb.connect(":memory:")
+    connection.execute(f"attach ? as {PUBLISHED_CATALOG} (read_only)", [release.path])
+    connection.execute("set enable_external_access = false")
+    connection.execute("set lock_configuration = true")
+    return connection
 
 
 @st.cache_data(ttl=QUERY_TTL_SECONDS, show_spinner=False)
 def _query(release: Release, sql: str, parameters: tuple = ()) -> pd.DataFrame:
-    # One DuckDB connection is shared by every session: each query gets its own cursor,
-    # which is the thread-safe way to use it.
+    # One connection serves every session: each query gets its own cursor, which is how
+    # DuckDB connections are shared between threads.
     with _connect(release).cursor() as cursor:
+        cursor.execute(f"use {PUBLISHED_CATALOG}")
         return cursor.execute(sql, list(parameters)).df()
 
 

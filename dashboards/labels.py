@@ -23,6 +23,13 @@ MISSING_PUBLICATION_MESSAGE = (
     "Aucune publication trouvée : lancez `reperes run` pour produire les indicateurs, "
     "puis rechargez cette page."
 )
+EMPTY_PUBLICATION_MESSAGE = (
+    "La publication ne contient aucun établissement : vérifiez les fichiers déposés, "
+    "puis relancez `reperes run`."
+)
+UNREADABLE_PUBLICATION_MESSAGE = (
+    "La publication n'a pas pu être lue : relancez `reperes run`, puis rechargez cette page."
+)
 
 ROLES = ("eleve", "parent", "enseignant", "personnel")
 ROLE_TITLES = {

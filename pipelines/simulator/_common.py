@@ -19,8 +19,10 @@ ROLES = ("eleve", "parent", "enseignant", "personnel", "autre")
 ELEVE, PARENT, ENSEIGNANT, PERSONNEL, AUTRE = range(5)
 # Values an upstream export really produces by mistake; the contract rejects them, so
 # downstream quarantine has something to show. They extend the role code space.
-BAD_ROLES = ("ELEVE?", "Eleve", "Relative", "prof")
+BAD_ROLES = ("ELEVE?", "Eleve", "Relative", "prof", "Personnel", "Guest")
 ALL_ROLE_VALUES = ROLES + BAD_ROLES
+# Which malformed value a row of each role code may turn into.
+BAD_ROLE_CHOICES = ((5, 6), (7,), (8,), (9,), (10,))
 
 SERVICES = (
     "portail",

@@ -104,7 +104,16 @@ def test_without_a_publication_the_reader_is_told_to_run_the_pipeline(
     app = open_app()
     assert not app.exception
     assert [error.value for error in app.error] == [labels.MISSING_PUBLICATION_MESSAGE]
-    assert "Aucune publication trouvée" in labels.MISSING_PUBLICATION_MESSAGE
+    assert app.error[0].value.startswith("Aucune publication trouvée : lancez `reperes run`")
+
+
+def test_an_unreadable_publication_is_reported_without_a_traceback(tmp_path, monkeypatch):
+    not_a_database = tmp_path / "published.duckdb"
+    not_a_database.write_text("not a DuckDB file")
+    monkeypatch.setenv(data.PUBLISHED_DB_ENV, str(not_a_database))
+    app = open_app()
+    assert not app.exception
+    assert [error.value for error in app.error] == [labels.UNREADABLE_PUBLICATION_MESSAGE]
 
 
 def test_a_new_release_is_read_without_restarting(tmp_path, monkeypatch):

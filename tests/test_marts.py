@@ -1,0 +1,183 @@
+"""The three skeleton marts on a tiny département, against figures computed by hand.
+
+School 0920001B (the UAI key letter of 0920001 is B). Weeks: W1 = Monday 2025-09-01,
+W2 = 2025-09-08, W3 = 2025-09-15. k = 5.
+
+Roster:
+- class 6A: pupils p1..p5 all year, p6 joins on 2025-09-10, p7 leaves on 2025-09-05;
+- class 5B: pupils q1, q2 (a class too small to publish on its own);
+- parents par1..par5 (exactly k = 5: published), one teacher t1 (suppressed).
+Events: see EVENTS_DAY1 / EVENTS_DAY2 / EVENTS_DAY3; x9 is missing from the roster,
+p7's login on 2025-09-09 falls after p7 left, the login of p1 is delivered twice,
+one row has an unknown role, and a column `ip` is outside the contract.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.runner import RunOutcome, run_pipeline
+from tests.conftest import TEST_KEY_HEX, write_landing
+
+UAI = "0920001B"
+W1, W2, W3 = date(2025, 9, 1), date(2025, 9, 8), date(2025, 9, 15)
+
+HEADER = "event_id,occurred_at,user_id,role,school_uai,service,action,class_id,discipline,object_id,due_at,ip\n"
+EVENTS_DAY1 = HEADER + (
+    f"e01,2025-09-01T08:42:00+02:00,p1,eleve,{UAI},portail,login,,,,,10.0.0.1\n"
+    f"e02,2025-09-01T09:05:00+02:00,t1,enseignant,{UAI},devoirs,create,6A,MATHEMATIQUES,hw1,2025-09-03T18:00:00+02:00,\n"
+    f"e03,2025-09-01T10:00:00+02:00,t1,enseignant,{UAI},devoirs,create,5B,FRANCAIS,hw3,2025-09-05T08:00:00+02:00,\n"
+    f"e04,2025-09-01T11:00:00+02:00,x9,eleve,{UAI},portail,login,,,,,\n"
+    f"e05,2025-09-02T07:30:00+02:00,p2,eleve,{UAI},portail,login,,,,,\n"
+    f"e06,2025-09-02T12:00:00+02:00,p1,eleve,{UAI},messagerie,read,,,,,\n"
+    f"e07,2025-09-02T20:00:00+02:00,par1,parent,{UAI},messagerie,read,,,,,\n"
+    f"e08,2025-09-03T09:00:00+02:00,p7,eleve,{UAI},portail,login,,,,,\n"
+    f"e09,2025-09-03T12:00:00+02:00,p7,eleve,{UAI},devoirs,submit,6A,,hw1,,\n"
+    f"e10,2025-09-03 17:10:00,p2,eleve,{UAI},devoirs,submit,6A,,hw1,,\n"  # naive = Paris time
+    f"e11,2025-09-03T18:00:00+02:00,p1,eleve,{UAI},devoirs,submit,6A,,hw1,,\n"  # at the deadline
+    f"e12,2025-09-03T18:30:00+02:00,p9,ELEVE?,{UAI},portail,login,,,,,\n"  # quarantined: role
+)
+EVENTS_DAY2 = HEADER + (
+    f"e13,2025-09-04T10:00:00+02:00,p3,eleve,{UAI},devoirs,submit,6A,,hw1,,\n"  # late
+    f"e01,2025-09-01T08:42:00+02:00,p1,eleve,{UAI},portail,login,,,,,10.0.0.1\n"  # re-delivered
+)
+EVENTS_DAY3 = HEADER + (
+    f"e14,2025-09-08T08:00:00+02:00,p1,eleve,{UAI},portail,login,,,,,\n"
+    f"e15,2025-09-08T09:00:00+02:00,t1,enseignant,{UAI},devoirs,create,6A,MATHEMATIQUES,hw2,2025-09-15T08:00:00+02:00,\n"
+    f"e16,2025-09-09T17:00:00+02:00,p7,eleve,{UAI},portail,login,,,,,\n"  # after p7 left
+    f"e17,2025-09-10T14:00:00+02:00,p6,eleve,{UAI},portail,login,,,,,\n"  # p6 just joined
+)
+ROSTER = "user_id,role,school_uai,class_id,discipline,start_date,end_date\n" + "".join(
+    [f"p{n},eleve,{UAI},6A,,,\n" for n in range(1, 6)]
+    + [f"p6,eleve,{UAI},6A,,2025-09-10,\n", f"p7,eleve,{UAI},6A,,,2025-09-05\n"]
+    + [f"q{n},eleve,{UAI},5B,,,\n" for n in (1, 2)]
+    + [f"par{n},parent,{UAI},6A,,,\n" for n in range(1, 6)]
+    + [f"t1,enseignant,{UAI},6A,MATHEMATIQUES,,\n", f"t1,enseignant,{UAI},5B,FRANCAIS,,\n"]
+)
+
+
+@pytest.fixture(scope="module")
+def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunOutcome, Path]:
+    root = tmp_path_factory.mktemp("tiny")
+    landing = write_landing(
+        root,
+        {"2025-09-03.csv": EVENTS_DAY1, "2025-09-04.csv": EVENTS_DAY2, "2025-09-10.csv": EVENTS_DAY3},
+        ROSTER,
+    )
+    monkeypatch = pytest.MonkeyPatch()
+    for name in ("REPERES_PSEUDONYM_KEY_FILE", "REPERES_DATA_DIR", "REPERES_LANDING_DIR", "DAGSTER_HOME"):
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("REPERES_PSEUDONYM_KEY", TEST_KEY_HEX)
+    try:
+        outcome = run_pipeline(landing, root / "data")
+    finally:
+        monkeypatch.undo()
+    return outcome, root / "data" / "published.duckdb"
+
+
+def published_rows(published: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(published), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def test_run_summary_balances(pipeline_run):
+    summary = pipeline_run[0].summary
+    assert (summary.files, summary.rows_read) == (3, 18)
+    assert (summary.rows_loaded, summary.rows_quarantined, summary.duplicates) == (16, 1, 1)
+    assert summary.rows_read == summary.rows_loaded + summary.rows_quarantined + summary.duplicates
+    assert summary.roster_rows_loaded == 16
+
+
+def test_adoption_weekly(pipeline_run):
+    rows = published_rows(
+        pipeline_run[1],
+        "select role, week_start, enrolled, active_users, adoption_rate, is_suppressed "
+        "from adoption_weekly order by role, week_start",
+    )
+    assert rows == [
+        ("eleve", W1, 8, 4, 0.5, False),  # p1-p5, p7, q1, q2; active p1, p2, p3, p7 (not x9)
+        ("eleve", W2, 8, 2, 0.25, False),  # p7 left, p6 joined; active p1, p6 (not p7)
+        ("enseignant", W1, None, None, None, True),  # one teacher < k
+        ("enseignant", W2, None, None, None, True),
+        ("parent", W1, 5, 1, 0.2, False),  # exactly k parents: published
+        ("parent", W2, 5, 0, 0.0, False),
+    ]
+
+
+def test_service_usage_weekly(pipeline_run):
+    rows = published_rows(
+        pipeline_run[1],
+        "select role, service, week_start, enrolled, users, reach from service_usage_weekly "
+        "where not is_suppressed and users > 0 order by role, service, week_start",
+    )
+    assert rows == [
+        ("eleve", "devoirs", W1, 8, 4, 0.5),  # submits of p1, p2, p3, p7
+        ("eleve", "messagerie", W1, 8, 1, 0.125),
+        ("eleve", "portail", W1, 8, 3, 0.375),  # p1, p2, p7
+        ("eleve", "portail", W2, 8, 2, 0.25),  # p1, p6
+        ("parent", "messagerie", W1, 5, 1, 0.2),
+    ]
+    grid = published_rows(
+        pipeline_run[1],
+        "select count(*), count_if(is_suppressed), count_if(users = 0) from service_usage_weekly",
+    )
+    # 3 roles x 2 weeks x 9 services; the teacher's 18 rows suppressed; unused services show 0.
+    assert grid == [(54, 18, 31)]
+
+
+def test_homework_class_weekly(pipeline_run):
+    rows = published_rows(
+        pipeline_run[1],
+        "select class_id, week_start, homework_count, pupils, expected, on_time, late, missing, "
+        "pending, submission_rate, on_time_rate, is_suppressed "
+        "from homework_class_weekly order by class_id, week_start",
+    )
+    assert rows == [
+        # hw3: 2 pupils expected < k.
+        ("5B", W1, None, None, None, None, None, None, None, None, None, True),
+        # hw1 due Wed 3 Sept 18:00: expected p1-p5 and p7 (enrolled that day, p6 not yet).
+        # On time: p7 (12:00), p2 (17:10 naive Paris time), p1 (exactly 18:00); late: p3.
+        ("6A", W1, 1, 6, 6, 3, 1, 2, 0, 4 / 6, 3 / 6, False),
+        # hw2 due 15 Sept, after the last event: pending for p1-p6.
+        ("6A", W3, 1, 6, 6, 0, 0, 0, 6, 0.0, 0.0, False),
+    ]
+
+
+def test_data_quality_counts_unmatched_events(pipeline_run):
+    rows = published_rows(
+        pipeline_run[1],
+        "select week_start, events, events_unmatched from data_quality_weekly order by week_start",
+    )
+    # W1: x9 is missing from the roster; W2: p7 left on 5 Sept.
+    assert rows == [(W1, 12, 1), (W2, 4, 1)]
+
+
+def test_published_file_holds_no_pseudonym_or_contract_extra(pipeline_run):
+    columns = published_rows(
+        pipeline_run[1], "select table_name, column_name from information_schema.columns"
+    )
+    names = {column for _, column in columns}
+    assert not names & {"user_key", "event_key", "user_id", "event_id", "ip"}
+    tables = {table for table, _ in columns}
+    assert tables == {
+        "adoption_weekly",
+        "service_usage_weekly",
+        "homework_class_weekly",
+        "data_quality_weekly",
+        "release_info",
+    }
+
+
+def test_rerun_gives_identical_published_tables(pipeline_run, tmp_path, test_key):
+    published = pipeline_run[1]
+    tables = ["adoption_weekly", "service_usage_weekly", "homework_class_weekly", "data_quality_weekly"]
+    before = {table: published_rows(published, f"select * from {table} order by all") for table in tables}
+    landing = published.parent.parent / "landing"
+    run_pipeline(landing, published.parent)
+    after = {table: published_rows(published, f"select * from {table} order by all") for table in tables}
+    assert after == before
