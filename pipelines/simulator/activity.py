@@ -257,7 +257,6 @@ class DayContext:
     weekday: int
     kind: int  # SCHOOL, WEDNESDAY, SATURDAY, SUNDAY or HOLIDAY
     days_since_start: int
-    school_day: bool  # collège rule; écoles additionally skip Wednesday lessons
     day_start_utc: int
 
 

@@ -1,0 +1,53 @@
+"""The Dagster definitions load, and the asset graph is the one the SQL files describe."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import dagster as dg
+
+from pipelines.models import discover_models
+
+
+def test_definitions_load_with_every_model_as_an_asset(isolated_environment):
+    from pipelines.definitions import defs
+
+    keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
+    models = {model.name for model in discover_models()}
+    assert models <= keys
+    assert {"landing_files", "stg_events", "stg_roster", "published_release"} <= keys
+    assert defs.resolve_job_def("refresh_all") is not None
+
+
+def test_model_dependencies_come_from_the_sql():
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    parents = {key.to_user_string() for key in graph.get(dg.AssetKey("homework_class_weekly")).parent_keys}
+    assert parents == {"int_homework_assignments", "int_homework_submissions"}
+    parents = {key.to_user_string() for key in graph.get(dg.AssetKey("int_events")).parent_keys}
+    assert parents == {"stg_events"}
+
+
+def test_publication_is_guarded_by_blocking_checks():
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    checks = {
+        (key.asset_key.to_user_string(), key.name): graph.get_check_spec(key)
+        for key in graph.asset_check_keys
+    }
+    for mart in ("adoption_weekly", "service_usage_weekly", "homework_class_weekly"):
+        assert checks[(mart, "cells_respect_minimum_group_size")].blocking
+    assert checks[("stg_events", "staged_events_meet_contract")].blocking
+
+
+def test_dagster_cli_validates_the_definitions(isolated_environment):
+    result = subprocess.run(
+        [sys.executable, "-m", "dagster", "definitions", "validate", "-m", "pipelines.definitions"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
