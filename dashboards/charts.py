@@ -333,7 +333,9 @@ def service_reach_figure(frame: pd.DataFrame, role: str) -> go.Figure:
             colorscale=REACH_COLOUR_SCALE,
             colorbar={"title": {"text": "Taux d'usage"}, "tickformat": ".0%"},
             hoverongaps=False,
-            customdata=[[labels.format_week(week).capitalize() for week in weeks] for _ in services],
+            customdata=[
+                [labels.format_week(week).capitalize() for week in weeks] for _ in services
+            ],
             hovertemplate="%{customdata}<br>%{y} : %{text}<extra></extra>",
             xgap=2,
             ygap=2,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from pathlib import Path
+import stat
 from typing import NamedTuple
 
 import duckdb
@@ -20,6 +20,7 @@ from dashboards.labels import ROLES, SERVICES
 
 PUBLISHED_DB_ENV = "REPERES_PUBLISHED_DB"
 QUERY_TTL_SECONDS = 60
+QUERY_CACHE_ENTRIES = 512
 PUBLISHED_CATALOG = "published"
 
 
@@ -49,10 +50,10 @@ def current_release() -> Release | None:
     if not path:
         return None
     try:
-        status = Path(path).stat()
+        status = os.stat(path)
     except OSError:
         return None
-    if not Path(path).is_file():
+    if not stat.S_ISREG(status.st_mode):
         return None
     return Release(path, status.st_ino, status.st_mtime_ns)
 
@@ -83,7 +84,7 @@ def _connect(release: Release) -> duckdb.DuckDBPyConnection:
     return connection
 
 
-@st.cache_data(ttl=QUERY_TTL_SECONDS, show_spinner=False)
+@st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=QUERY_CACHE_ENTRIES, show_spinner=False)
 def _query(release: Release, sql: str, parameters: tuple = ()) -> pd.DataFrame:
     # One connection serves every session: each query gets its own cursor, which is how
     # DuckDB connections are shared between threads.

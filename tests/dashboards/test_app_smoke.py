@@ -28,8 +28,7 @@ def open_app(query_params: dict | None = None) -> AppTest:
 
 def figure_titles(app: AppTest) -> list[str]:
     return [
-        json.loads(chart.proto.spec)["layout"]["title"]["text"]
-        for chart in app.get("plotly_chart")
+        json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in app.get("plotly_chart")
     ]
 
 
@@ -63,7 +62,9 @@ def test_the_root_address_opens_the_direction_page(published_db):
 def test_masked_cells_are_spelled_out_in_the_table(published_db):
     app = open_app()
     table = app.dataframe[0].value
-    personnel_week_2 = table[(table["Profil"] == "Personnels") & (table["Semaine du"] == "12 mai 2025")]
+    personnel_week_2 = table[
+        (table["Profil"] == "Personnels") & (table["Semaine du"] == "12 mai 2025")
+    ]
     assert personnel_week_2["Taux d'adoption"].tolist() == [labels.SUPPRESSED_TEXT]
 
 
@@ -71,6 +72,13 @@ def test_the_school_in_the_url_is_preselected(published_db):
     app = open_app({"ecole": SCHOOL_B}).switch_page("app_pages/conseil_de_classe.py").run()
     assert app.sidebar.selectbox(key="ecole").value == SCHOOL_B
     assert app.main.selectbox[0].options == ["6C"]
+
+
+def test_an_unknown_school_in_the_url_falls_back_to_the_first_one(published_db):
+    app = open_app({"ecole": "0000000A"})
+    assert not app.exception
+    assert app.sidebar.selectbox(key="ecole").value == SCHOOL_A
+    assert app.query_params["ecole"] == SCHOOL_A
 
 
 def test_the_chosen_school_follows_the_reader_to_another_page(published_db):

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
 
 from tests.dashboards.conftest import SCHOOL_A, SCHOOL_B
 from tests.dashboards.serving import CHROMIUM_ARGS, chromium_executable, serve_dashboard
@@ -40,13 +40,21 @@ def base_url(browser: Browser, published_db_file) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+@pytest.fixture(scope="module")
+def browser_context(browser: Browser) -> Iterator[BrowserContext]:
+    # One context for the module: its HTTP cache spares each test a reload of Streamlit's and
+    # plotly's scripts. Each page still opens its own Streamlit session.
     context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    yield page
+    context.set_default_timeout(TIMEOUT_MS)
+    yield context
     context.close()
+
+
+@pytest.fixture
+def page(browser_context: BrowserContext) -> Iterator[Page]:
+    page = browser_context.new_page()
+    yield page
+    page.close()
 
 
 def school_picker(page: Page) -> Locator:
@@ -66,7 +74,9 @@ def test_each_page_draws_its_chart_under_its_french_heading(page, base_url, url_
     wait_for_page(page, PAGES[url_path])
     # The figure's title states the finding, e.g. "Semaine du 26 mai 2025 : 62 % des élèves …".
     expect(page.locator(f"{CHART} .gtitle")).to_contain_text("Semaine du 26 mai 2025")
-    expect(page.get_by_text("Les groupes de moins de 5 personnes sont masqués (RGPD).")).to_be_visible()
+    expect(
+        page.get_by_text("Les groupes de moins de 5 personnes sont masqués (RGPD).")
+    ).to_be_visible()
     expect(school_picker(page)).to_have_value(SCHOOL_A)
 
 
