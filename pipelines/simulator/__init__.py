@@ -38,8 +38,16 @@ import numpy as np
 
 from pipelines.school_calendar import SUPPORTED_ZONES
 
-from ._common import ParisClock
-from .activity import DayContext, Events, SchoolDaySimulator, concat, day_kind, take
+from ._common import ROLES, ParisClock
+from .activity import (
+    DayContext,
+    Events,
+    SchoolDaySimulator,
+    concat,
+    day_kind,
+    empty_events,
+    take,
+)
 from .population import Department, build_department
 from .writer import EVENT_COLUMNS, FORMATS, ROSTER_COLUMNS, EventEncoder, write_events, write_roster
 
@@ -49,6 +57,7 @@ __all__ = [
     "ROSTER_COLUMNS",
     "SimulationSummary",
     "build_department",
+    "department",
     "simulate",
 ]
 
@@ -103,7 +112,11 @@ def simulate(
     progress: Callable[[str], None] | None = None,
     zone: str = "C",
 ) -> SimulationSummary:
-    """Write ``weeks`` weeks of a département's ENT usage from ``start`` into ``out_dir``."""
+    """Write ``weeks`` weeks of a département's ENT usage from ``start`` into ``out_dir``.
+
+    ``progress`` receives one line per simulated week. Re-running into the same
+    folder replaces the previous run's day files (only files named like ours).
+    """
     if file_format not in FORMATS:
         raise ValueError(f"unknown file format {file_format!r}: expected one of {sorted(FORMATS)}")
     if weeks < 1:
@@ -132,7 +145,7 @@ def simulate(
     encoder = EventEncoder(seed, dept.user_ids, [s.uai for s in dept.schools], dept.class_labels)
     day_rng = np.random.default_rng([seed, 4])
     counters = dict(events=0, rows=0, files=0, redelivered=0, unrostered=0, bad=0)
-    carried: Events | None = None  # yesterday's re-delivered events
+    carried: Events = empty_events()  # yesterday's events delivered a second time today
     carried_keys = np.zeros(0, dtype=np.int64)
     next_key = 0
     week_events = 0
@@ -156,13 +169,10 @@ def simulate(
         next_key += n
         counters["events"] += n
         counters["unrostered"] += int(dept.is_ghost[ev["user"]].sum())
-        counters["bad"] += int((ev["role"] >= 5).sum())
+        counters["bad"] += int((ev["role"] >= len(ROLES)).sum())
         week_events += n
 
-        if carried is not None and len(carried_keys):
-            out, out_keys = concat([carried, ev]), np.concatenate([carried_keys, keys])
-        else:
-            out, out_keys = ev, keys
+        out, out_keys = concat([carried, ev]), np.concatenate([carried_keys, keys])
         if len(out_keys):
             table = encoder.table(out, out_keys)
             write_events(table, events_dir / f"{day.isoformat()}.{ext}", file_format, clock)

@@ -8,6 +8,7 @@ which is what keeps a year of a département within a minute.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -141,6 +142,14 @@ EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 DAY = 86_400
 
 
+@lru_cache(maxsize=4096)
+def _day_offsets(day: date) -> tuple[int, int]:
+    """Paris UTC offsets at the start and the end of ``day`` (they differ on DST days)."""
+    start = datetime(day.year, day.month, day.day, tzinfo=PARIS).utcoffset()
+    end = datetime(day.year, day.month, day.day, 23, 59, tzinfo=PARIS).utcoffset()
+    return int(start.total_seconds()), int(end.total_seconds())
+
+
 def naive_epoch(day: date) -> int:
     """Seconds from 1970-01-01 to ``day`` 00:00 read as if it were UTC."""
     return (day.toordinal() - EPOCH_ORDINAL) * DAY
@@ -187,10 +196,7 @@ class ParisClock:
         skipped or doubled hour only ever holds the night-time trickle.
         """
         base = naive_epoch(day)
-        before = int(datetime(day.year, day.month, day.day, tzinfo=PARIS).utcoffset().seconds)
-        after = int(
-            datetime(day.year, day.month, day.day, 23, 59, tzinfo=PARIS).utcoffset().seconds
-        )
+        before, after = _day_offsets(day)
         local_sec = np.asarray(local_sec, dtype=np.int64)
         if before == after:
             return base + local_sec - before

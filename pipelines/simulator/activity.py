@@ -15,7 +15,7 @@ Behaviour model (all rates are per account, drawn once in ``population``):
   lesson, with the teacher's diligence, right after class or in one evening
   session. Some entries carry a homework to hand in online (``devoirs``/
   ``create`` with ``due_at`` at a later lesson 2–8 days on, at its start time,
-  08:00, or 23:59 the evening before).
+  08:00, or 23:59 the evening before; before holidays, the first lesson back).
 * **Homework** is planned for the class's pupils when it is created: by their
   diligence they submit early, at the last minute, exactly at the deadline,
   late, or never; some re-submit; most look at it first. Planned events wait
@@ -75,50 +75,63 @@ SCHOOL, WEDNESDAY, SATURDAY, SUNDAY, HOLIDAY = range(5)
 # Visit-rate multiplier per role code and kind of day.
 DAY_FACTOR = np.array(
     [
-        [1.0, 0.9, 0.22, 0.40, 0.05],  # eleve
-        [1.0, 0.9, 0.25, 0.35, 0.05],  # parent
+        [1.0, 0.9, 0.22, 0.40, 0.03],  # eleve
+        [1.0, 0.9, 0.25, 0.35, 0.03],  # parent
         [1.0, 0.8, 0.15, 0.40, 0.05],  # enseignant
         [1.0, 0.8, 0.02, 0.02, 0.04],  # personnel
         [0.0, 0.0, 0.00, 0.00, 0.00],  # autre (ghosts are scheduled, not drawn)
     ]
 )
 
-_N = 0.02  # night trickle weight
-# Hourly weights 0..23 h per role and kind of day (normalised when used).
-_PROFILES = {
-    ELEVE: {
-        SCHOOL: [_N, _N, _N, _N, _N, _N, .3, 1.6, .6, .4, .5, .6, 1.8, 1.0, .4, .4, 1.6, 3.6, 4.2, 4.0, 3.4, 2.0, .7, .15],  # noqa: E501
-        WEDNESDAY: [_N, _N, _N, _N, _N, _N, .3, 1.6, .6, .4, .5, .8, 2.2, 2.4, 2.8, 2.8, 2.8, 3.2, 3.4, 3.2, 2.8, 1.8, .7, .15],  # noqa: E501
-        SATURDAY: [_N, _N, _N, _N, _N, _N, _N, .1, .3, .8, 1.5, 1.8, 1.2, 1.2, 1.8, 2.0, 2.0, 2.0, 1.8, 1.4, 1.2, 1.0, .6, .2],  # noqa: E501
-        SUNDAY: [_N, _N, _N, _N, _N, _N, _N, .1, .2, .5, 1.0, 1.2, .8, .9, 1.4, 1.8, 2.2, 2.8, 3.2, 3.2, 2.8, 2.0, .8, .2],  # noqa: E501
-        HOLIDAY: [_N, _N, _N, _N, _N, _N, _N, .1, .2, .5, 1.2, 1.5, 1.0, 1.2, 1.6, 1.8, 1.8, 1.8, 1.6, 1.4, 1.2, 1.0, .6, .2],  # noqa: E501
-    },
-    PARENT: {
-        SCHOOL: [_N, _N, _N, _N, _N, _N, .4, 1.8, 1.4, .8, .6, .6, 1.3, 1.2, .7, .6, .8, 1.2, 2.0, 3.6, 4.2, 3.8, 1.8, .4],  # noqa: E501
-        WEDNESDAY: [_N, _N, _N, _N, _N, _N, .4, 1.8, 1.4, .9, .8, .8, 1.3, 1.2, 1.0, .9, .9, 1.2, 2.0, 3.4, 4.0, 3.6, 1.8, .4],  # noqa: E501
-        SATURDAY: [_N, _N, _N, _N, _N, _N, _N, .3, .8, 1.6, 1.8, 1.5, 1.0, .9, 1.0, 1.0, 1.0, 1.2, 1.5, 2.0, 2.2, 2.0, 1.2, .3],  # noqa: E501
-        SUNDAY: [_N, _N, _N, _N, _N, _N, _N, .2, .6, 1.2, 1.5, 1.3, .9, .8, 1.0, 1.1, 1.2, 1.5, 2.0, 2.8, 3.2, 2.8, 1.4, .3],  # noqa: E501
-        HOLIDAY: [_N, _N, _N, _N, _N, _N, _N, .3, .8, 1.2, 1.3, 1.2, 1.0, .9, 1.0, 1.0, 1.0, 1.1, 1.3, 1.8, 2.0, 1.8, 1.0, .3],  # noqa: E501
-    },
-    ENSEIGNANT: {
-        SCHOOL: [_N, _N, _N, _N, _N, _N, .4, 2.0, 1.6, 1.6, 1.8, 1.8, 2.6, 2.0, 1.6, 1.6, 2.2, 2.6, 2.0, 1.6, 2.6, 2.8, 1.6, .4],  # noqa: E501
-        WEDNESDAY: [_N, _N, _N, _N, _N, _N, .4, 2.0, 1.6, 1.6, 1.8, 1.8, 2.2, 1.6, 1.8, 2.0, 2.0, 2.0, 1.6, 1.4, 2.4, 2.6, 1.4, .4],  # noqa: E501
-        SATURDAY: [_N, _N, _N, _N, _N, _N, _N, .2, .6, 1.2, 1.6, 1.4, .8, .8, 1.4, 1.6, 1.6, 1.4, 1.2, 1.0, 1.2, 1.2, .6, .2],  # noqa: E501
-        SUNDAY: [_N, _N, _N, _N, _N, _N, _N, .2, .4, .8, 1.2, 1.2, .6, .8, 1.6, 2.0, 2.2, 2.2, 2.0, 1.8, 2.6, 2.8, 1.4, .3],  # noqa: E501
-        HOLIDAY: [_N, _N, _N, _N, _N, _N, _N, .2, .5, 1.0, 1.4, 1.4, .8, .9, 1.4, 1.6, 1.6, 1.4, 1.2, 1.0, 1.2, 1.2, .6, .2],  # noqa: E501
-    },
-    PERSONNEL: {
-        SCHOOL: [_N, _N, _N, _N, _N, _N, .3, 1.5, 4.0, 4.2, 4.0, 3.8, 2.0, 3.0, 4.0, 3.8, 3.5, 2.5, 1.0, .3, .2, .1, .05, _N],  # noqa: E501
-        WEDNESDAY: [_N, _N, _N, _N, _N, _N, .3, 1.5, 4.0, 4.2, 4.0, 3.8, 2.0, 2.6, 3.2, 3.0, 2.8, 2.0, .8, .3, .2, .1, .05, _N],  # noqa: E501
-        SATURDAY: [_N, _N, _N, _N, _N, _N, _N, .2, .8, 1.5, 1.5, 1.2, .5, .5, .8, .8, .6, .4, .2, .1, .1, .1, _N, _N],  # noqa: E501
-        SUNDAY: [_N, _N, _N, _N, _N, _N, _N, .1, .3, .6, .8, .6, .3, .3, .6, .8, .8, .8, .6, .4, .4, .3, .1, _N],  # noqa: E501
-        HOLIDAY: [_N, _N, _N, _N, _N, _N, _N, .3, 1.2, 1.6, 1.6, 1.4, .6, 1.0, 1.4, 1.4, 1.0, .6, .2, .1, .1, .1, _N, _N],  # noqa: E501
-    },
+# Relative visit weight per hour of the day (Paris time), per role and kind of day,
+# in tenths; "n" is the night trickle (0.02). Read across a line to see the day.
+_PROFILE_TABLE = """
+# hour:              0 1 2 3 4 5 6  7  8  9 10 11 12 13 14 15 16 17 18 19 20 21 22 23
+eleve      school    n n n n n n 3 16  6  4  5  6 18 10  4  4 16 36 42 40 34 20  7  2
+eleve      wednesday n n n n n n 3 16  6  4  5  8 22 24 28 28 28 32 34 32 28 18  7  2
+eleve      saturday  n n n n n n n  1  3  8 15 18 12 12 18 20 20 20 18 14 12 10  6  2
+eleve      sunday    n n n n n n n  1  2  5 10 12  8  9 14 18 22 28 32 32 28 20  8  2
+eleve      holiday   n n n n n n n  1  2  5 12 15 10 12 16 18 18 18 16 14 12 10  6  2
+parent     school    n n n n n n 4 18 14  8  6  6 13 12  7  6  8 12 20 36 42 38 18  4
+parent     wednesday n n n n n n 4 18 14  9  8  8 13 12 10  9  9 12 20 34 40 36 18  4
+parent     saturday  n n n n n n n  3  8 16 18 15 10  9 10 10 10 12 15 20 22 20 12  3
+parent     sunday    n n n n n n n  2  6 12 15 13  9  8 10 11 12 15 20 28 32 28 14  3
+parent     holiday   n n n n n n n  3  8 12 13 12 10  9 10 10 10 11 13 18 20 18 10  3
+enseignant school    n n n n n n 4 20 16 16 18 18 26 20 16 16 22 26 20 16 26 28 16  4
+enseignant wednesday n n n n n n 4 20 16 16 18 18 22 16 18 20 20 20 16 14 24 26 14  4
+enseignant saturday  n n n n n n n  2  6 12 16 14  8  8 14 16 16 14 12 10 12 12  6  2
+enseignant sunday    n n n n n n n  2  4  8 12 12  6  8 16 20 22 22 20 18 26 28 14  3
+enseignant holiday   n n n n n n n  2  5 10 14 14  8  9 14 16 16 14 12 10 12 12  6  2
+personnel  school    n n n n n n 3 15 40 42 40 38 20 30 40 38 35 25 10  3  2  1  1  n
+personnel  wednesday n n n n n n 3 15 40 42 40 38 20 26 32 30 28 20  8  3  2  1  1  n
+personnel  saturday  n n n n n n n  2  8 15 15 12  5  5  8  8  6  4  2  1  1  1  n  n
+personnel  sunday    n n n n n n n  1  3  6  8  6  3  3  6  8  8  8  6  4  4  3  1  n
+personnel  holiday   n n n n n n n  3 12 16 16 14  6 10 14 14 10  6  2  1  1  1  n  n
+"""
+_ROLE_NAMES = {"eleve": ELEVE, "parent": PARENT, "enseignant": ENSEIGNANT, "personnel": PERSONNEL}
+_KIND_NAMES = {
+    "school": SCHOOL,
+    "wednesday": WEDNESDAY,
+    "saturday": SATURDAY,
+    "sunday": SUNDAY,
+    "holiday": HOLIDAY,
 }
-_CUM_PROFILES = {
-    role: {k: np.cumsum(w) / np.sum(w) for k, w in by_day.items()}
-    for role, by_day in _PROFILES.items()
-}
+
+
+def _parse_profiles(text: str) -> dict[int, dict[int, np.ndarray]]:
+    out: dict[int, dict[int, np.ndarray]] = {}
+    for line in text.strip().splitlines():
+        if line.startswith("#"):
+            continue
+        role, kind, *hours = line.split()
+        w = np.array([0.2 if h == "n" else float(h) for h in hours])
+        if len(w) != 24:
+            raise ValueError(f"hourly profile needs 24 values: {line!r}")
+        out.setdefault(_ROLE_NAMES[role], {})[_KIND_NAMES[kind]] = np.cumsum(w) / w.sum()
+    return out
+
+
+_CUM_PROFILES = _parse_profiles(_PROFILE_TABLE)
 
 
 @dataclass(frozen=True)
@@ -147,7 +160,7 @@ _CATALOGS = {
     ELEVE: _Catalog.of(
         [
             (CDT, VIEW, 0.22, True, OBJ_NONE),
-            (DEVOIRS, VIEW, 0.12, True, OBJ_DEVOIR),  # an open homework of the class
+            (DEVOIRS, VIEW, 0.08, True, OBJ_DEVOIR),  # an open homework of the class
             (MESSAGERIE, READ, 0.13, False, OBJ_THREAD),
             (MESSAGERIE, SEND, 0.03, False, OBJ_THREAD),
             (ESPACE_COURS, VIEW, 0.16, True, OBJ_NONE),
@@ -215,7 +228,7 @@ _CATALOGS = {
     ),
 }
 # Mean actions after login per session, and mean seconds between two clicks.
-_ACTIONS_MEAN = {ELEVE: 5.0, PARENT: 1.8, ENSEIGNANT: 6.0, PERSONNEL: 5.0, AUTRE: 2.0}
+_ACTIONS_MEAN = {ELEVE: 5.5, PARENT: 1.8, ENSEIGNANT: 6.0, PERSONNEL: 4.0, AUTRE: 2.0}
 _GAP_MEAN = {ELEVE: 45.0, PARENT: 35.0, ENSEIGNANT: 50.0, PERSONNEL: 60.0, AUTRE: 40.0}
 
 BAD_ROLE_RATE = 3e-5  # "a few rows per 100 000"
@@ -289,11 +302,14 @@ class SchoolDaySimulator:
             + len(school.staff)
         )
         self.n_threads = max(20, n_accounts // 4)
-        self.teacher_pos = {int(t): i for i, t in enumerate(school.teachers)}
-        counts = np.array([len(np.flatnonzero(school.teacher_rows.user == t)) for t in school.teachers])
+        # Classes of each teacher (in school.teachers order) as offsets into a flat array.
+        rows = school.teacher_rows
+        pos = {int(t): i for i, t in enumerate(school.teachers)}
+        owner = np.array([pos[int(u)] for u in rows.user], dtype=np.int64)
+        order = np.argsort(owner, kind="stable")
+        counts = np.bincount(owner, minlength=len(school.teachers))
         self.teacher_cls_off = np.concatenate([[0], np.cumsum(counts)])
-        order = np.argsort(school.teacher_rows.user, kind="stable")
-        self.teacher_cls_flat = school.teacher_rows.cls[order]
+        self.teacher_cls_flat = rows.cls[order]
         self.cdt_entries = 0
         self.homework = 0
 
@@ -438,8 +454,8 @@ class SchoolDaySimulator:
             if ordinal != ctx.ordinal:
                 continue
             start = self.rng.integers(9 * HOUR, 17 * HOUR, 1)
-            one = np.array([user])
-            ev = self._sessions(ctx, AUTRE, one, np.ones(1, dtype=np.int64), one * 0 - 1, one * 0 - 1, start)
+            one, none = np.array([user]), np.array([-1])
+            ev = self._sessions(ctx, AUTRE, one, np.ones(1, dtype=np.int64), none, none, start)
             ev["role"][:] = self.dept.role[user]
             parts.append(ev)
         return concat(parts)
@@ -462,7 +478,12 @@ class SchoolDaySimulator:
             if style < 0.75 or k < 3:
                 return self.clock.utc_of(day, 8, 0)
             return self.clock.utc_of(day - timedelta(days=1), 23, 59)
-        # No lesson within the window (holidays ahead): due a week later at midnight.
+        # Holidays ahead: due at the first lesson back (or a week later if none is found).
+        for k in range(9, 23):
+            day = ctx.day + timedelta(days=k)
+            minute = starts.get(day.weekday())
+            if minute is not None and s.has_lessons(day, zone):
+                return self.clock.utc_of(day, minute // 60, minute % 60)
         return self.clock.utc_of(ctx.day + timedelta(days=7), 23, 59)
 
     def _lessons(self, ctx: DayContext, adoption: np.ndarray) -> tuple[list[Events], Events]:
@@ -490,7 +511,9 @@ class SchoolDaySimulator:
             rank = np.arange(len(order)) - np.flatnonzero(new)[group]
             step = rng.integers(90, 240, len(order))
             login[order] = np.where(new, session_start[group], -1)
-            create[order] = session_start[group] + 60 + rank * step + rng.integers(0, 60, len(order))
+            create[order] = (
+                session_start[group] + 60 + rank * step + rng.integers(0, 60, len(order))
+            )
         create = np.minimum(create, 86_300)
         has_hw = rng.random(len(idx)) < dept.propensity[teacher]
         n = len(idx)
@@ -613,10 +636,12 @@ class SchoolDaySimulator:
         ts = np.where(late, tardy, np.where(exact, due, early))
 
         parts: list[Events] = []
+        pairs: list[np.ndarray] = []
 
         def emit(mask: np.ndarray, times: np.ndarray, service: int, action: int, obj: bool):
             ii = np.flatnonzero(mask)
             hh = h[ii]
+            pairs.append(ii)
             parts.append(
                 make_events(
                     len(ii),
@@ -658,8 +683,8 @@ class SchoolDaySimulator:
         if len(planned["t"]) == 0:
             return []
         day_of = self.clock.local_ordinal(planned["t"])
-        # Pupils who have left by then no longer act.
-        ends = self._end_lookup(planned["user"], rows)
+        # Pupils who have left the class (or the school) by then no longer act on it.
+        ends = rows.end[row][np.concatenate(pairs)]
         keep = (day_of <= ends) & (day_of <= self.dept.end.toordinal())
         planned, day_of = take(planned, keep), day_of[keep]
         today: list[Events] = []
@@ -676,14 +701,6 @@ class SchoolDaySimulator:
             else:
                 self.pending[d].append(ev)
         return today
-
-    @staticmethod
-    def _end_lookup(users: np.ndarray, rows) -> np.ndarray:
-        """Last enrolled day of each pupil (latest row), for dropping leavers' plans."""
-        order = np.argsort(rows.user, kind="stable")
-        su, se = rows.user[order], rows.end[order]
-        last = np.searchsorted(su, users, side="right") - 1
-        return se[last]
 
     # --- the day ----------------------------------------------------------------------
 

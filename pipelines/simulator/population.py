@@ -178,14 +178,14 @@ _CAPS = {
     "ecole": (0.55, 0.80, 0.95, 0.90, 1.0),
 }
 _RATES = {
-    "college": (0.75, 0.42, 1.5, 1.7, 0.0),
-    "lycee": (0.85, 0.28, 1.5, 1.7, 0.0),
-    "ecole": (0.25, 0.55, 1.2, 1.2, 0.0),
+    "college": (1.2, 0.7, 2.0, 1.0, 0.0),
+    "lycee": (1.4, 0.45, 2.0, 1.0, 0.0),
+    "ecole": (0.35, 0.75, 1.5, 0.8, 0.0),
 }
 _RATE_SHAPE = (1.3, 0.9, 2.5, 1.5, 1.0)
-# Share of the cap already reached on the start date (teachers and staff used the ENT
-# last year; families discover it at the rentrée).
-ADOPTION_FLOOR = np.array([0.05, 0.03, 0.30, 0.40, 1.0])
+# Share of the cap already reached on the start date: most teachers and staff, and the
+# pupils and parents who kept their account from last year; newcomers find it at the rentrée.
+ADOPTION_FLOOR = np.array([0.12, 0.08, 0.35, 0.45, 1.0])
 
 
 @dataclass
@@ -294,7 +294,11 @@ class Department:
         }
         for s in self.schools:
             disc_of = dict(zip(s.teachers.tolist(), s.teacher_disc.tolist(), strict=True))
-            for role, rows in ((ELEVE, s.pupils), (PARENT, s.parents), (ENSEIGNANT, s.teacher_rows)):
+            for role, rows in (
+                (ELEVE, s.pupils),
+                (PARENT, s.parents),
+                (ENSEIGNANT, s.teacher_rows),
+            ):
                 n = len(rows)
                 cols["user"].append(rows.user)
                 cols["role"].append(np.full(n, role))
@@ -669,8 +673,8 @@ def build_department(
             ghosts=np.zeros(0, dtype=np.int64),
             timetable=timetable,
             lesson_start=lesson_start,
-            adoption_mid=float(rng.uniform(3, 35)),
-            adoption_scale=float(rng.uniform(2, 7)),
+            adoption_mid=float(rng.uniform(3, 28)),
+            adoption_scale=float(rng.uniform(2, 6)),
             caps=np.array(_CAPS[kind]),
         )
         _ghost_visits(school, users, start, end, zone, rng)

@@ -16,15 +16,14 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ._common import (
     ACTIONS,
     ALL_ROLE_VALUES,
+    DISCIPLINES,
     OBJ_PREFIXES,
     SERVICES,
-    DISCIPLINES,
     ParisClock,
     fixed_width_strings,
     hex_bytes,
@@ -53,7 +52,15 @@ EVENT_SCHEMA = pa.schema(
     ]
 )
 EVENT_COLUMNS = tuple(EVENT_SCHEMA.names)
-ROSTER_COLUMNS = ("user_id", "role", "school_uai", "class_id", "discipline", "start_date", "end_date")
+ROSTER_COLUMNS = (
+    "user_id",
+    "role",
+    "school_uai",
+    "class_id",
+    "discipline",
+    "start_date",
+    "end_date",
+)
 
 _ROLE_VALUES = pa.array(ALL_ROLE_VALUES)
 _SERVICE_VALUES = pa.array(SERVICES)
@@ -146,5 +153,5 @@ def write_events(table: pa.Table, path: Path, file_format: str, clock: ParisCloc
 
 def write_roster(table: pa.Table, path: Path) -> None:
     """The annuaire as CSV: header, comma, UTF-8, ISO dates, empty field for null."""
-    options = pacsv.WriteOptions(include_header=True, quoting_style="none")
-    _replace_atomically(path, lambda p: pacsv.write_csv(table, p, write_options=options))
+    frame = pl.from_arrow(table)
+    _replace_atomically(path, lambda p: frame.write_csv(p, line_terminator="\n"))
