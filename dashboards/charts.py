@@ -116,9 +116,7 @@ def _rate_change(current: float, previous: float | None) -> str:
     """`(+4 points en une semaine)`, unless a band hides the exact values."""
     if previous is None:
         return ""
-    in_band = [
-        value >= labels.HIGH_BAND or value <= labels.LOW_BAND for value in (current, previous)
-    ]
+    in_band = [value >= labels.HIGH_BAND or value <= labels.LOW_BAND for value in (current, previous)]
     if any(in_band):
         return ""
     points = round(current * 100) - round(previous * 100)
@@ -131,9 +129,7 @@ def _rate_change(current: float, previous: float | None) -> str:
 
 def _rate_by_role_and_week(frame: pd.DataFrame) -> dict[tuple[str, dt.date], float | None]:
     return {
-        (row.role, _as_date(row.week_start)): (
-            None if row.is_suppressed else _value(row.adoption_rate)
-        )
+        (row.role, _as_date(row.week_start)): (None if row.is_suppressed else _value(row.adoption_rate))
         for row in frame.itertuples(index=False)
     }
 
@@ -184,15 +180,12 @@ def adoption_figure(frame: pd.DataFrame) -> go.Figure:
                     for week, value in zip(weeks, values, strict=True)
                 ],
                 hovertemplate=(
-                    f"%{{customdata[0]}}<br>{labels.ROLE_TITLES[role]} : "
-                    "%{customdata[1]}<extra></extra>"
+                    f"%{{customdata[0]}}<br>{labels.ROLE_TITLES[role]} : %{{customdata[1]}}<extra></extra>"
                 ),
             )
         )
     _base_layout(figure, adoption_finding(frame))
-    figure.update_yaxes(
-        title_text="Utilisateurs actifs / inscrits", tickformat=".0%", range=[0, 1.05]
-    )
+    figure.update_yaxes(title_text="Utilisateurs actifs / inscrits", tickformat=".0%", range=[0, 1.05])
     _french_week_axis(figure, weeks)
     return figure
 
@@ -247,8 +240,7 @@ def homework_figure(frame: pd.DataFrame) -> go.Figure:
                 marker={"color": HOMEWORK_STATUS_COLOURS[status]},
                 customdata=[labels.format_week(week).capitalize() for week in weeks],
                 hovertemplate=(
-                    f"%{{customdata}}<br>{labels.HOMEWORK_STATUS_TITLES[status]} : "
-                    "%{y}<extra></extra>"
+                    f"%{{customdata}}<br>{labels.HOMEWORK_STATUS_TITLES[status]} : %{{y}}<extra></extra>"
                 ),
             )
         )
@@ -333,9 +325,7 @@ def service_reach_figure(frame: pd.DataFrame, role: str) -> go.Figure:
             colorscale=REACH_COLOUR_SCALE,
             colorbar={"title": {"text": "Taux d'usage"}, "tickformat": ".0%"},
             hoverongaps=False,
-            customdata=[
-                [labels.format_week(week).capitalize() for week in weeks] for _ in services
-            ],
+            customdata=[[labels.format_week(week).capitalize() for week in weeks] for _ in services],
             hovertemplate="%{customdata}<br>%{y} : %{text}<extra></extra>",
             xgap=2,
             ygap=2,

@@ -152,8 +152,7 @@ def adoption_weekly(school_uai: str) -> pd.DataFrame:
 
 def classes(school_uai: str) -> list[str]:
     frame = _read(
-        "select distinct class_id from main.homework_class_weekly "
-        "where school_uai = ? order by class_id",
+        "select distinct class_id from main.homework_class_weekly where school_uai = ? order by class_id",
         (school_uai,),
     )
     return frame["class_id"].tolist()

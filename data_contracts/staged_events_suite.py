@@ -47,7 +47,9 @@ def build_expectations() -> list:
         gx.expectations.ExpectColumnValuesToMatchRegex(column=column, regex=PSEUDONYM_PATTERN)
         for column in ("event_key", "user_key")
     ]
-    expectations.append(gx.expectations.ExpectColumnValuesToMatchRegex(column="school_uai", regex=UAI_PATTERN))
+    expectations.append(
+        gx.expectations.ExpectColumnValuesToMatchRegex(column="school_uai", regex=UAI_PATTERN)
+    )
     expectations += [
         gx.expectations.ExpectColumnValuesToBeInSet(
             column=column, value_set=list(contract.column(column).valid_values)
@@ -62,8 +64,11 @@ def build_expectations() -> list:
 
 def validate_staged_events(rows: pd.DataFrame) -> SuiteOutcome:
     import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
+    # Progress bars would interleave with the run's own progress lines.
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
     batch_definition = (
         context.data_sources.add_pandas("warehouse")
         .add_dataframe_asset(SUITE_NAME)

@@ -35,7 +35,9 @@ def command_simulate(arguments: argparse.Namespace) -> None:
     from pipelines.simulator import simulate
 
     started = time.monotonic()
-    _say(f"Simulating {arguments.schools} schools, {arguments.weeks} weeks from {arguments.start} into {arguments.out} …")
+    _say(
+        f"Simulating {arguments.schools} schools, {arguments.weeks} weeks from {arguments.start} into {arguments.out} …"
+    )
     summary = simulate(
         Path(arguments.out),
         schools=arguments.schools,
@@ -77,9 +79,17 @@ def serve_dashboard(data_dir: Path, port: int) -> int:
     environment = {**os.environ, PUBLISHED_DB_ENV_VAR: str(published)}
     _say(f"\nDashboard: http://localhost:{port}  (Ctrl+C to stop)")
     command = [
-        sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "dashboards" / "app.py"),
-        "--server.port", str(port), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(REPO_ROOT / "dashboards" / "app.py"),
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
     ]
     try:
         return subprocess.call(command, cwd=REPO_ROOT, env=environment)
@@ -101,7 +111,16 @@ def command_ui(arguments: argparse.Namespace) -> None:
     if arguments.key_file:
         os.environ[KEY_FILE_ENV_VAR] = str(Path(arguments.key_file).resolve())
     prepare_dagster_home(data_dir)
-    command = [sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions", "-p", str(arguments.port)]
+    command = [
+        sys.executable,
+        "-m",
+        "dagster",
+        "dev",
+        "-m",
+        "pipelines.definitions",
+        "-p",
+        str(arguments.port),
+    ]
     raise SystemExit(subprocess.call(command, cwd=REPO_ROOT))
 
 
@@ -121,8 +140,12 @@ def command_demo(arguments: argparse.Namespace) -> None:
     if not (landing / "events").is_dir() or arguments.fresh:
         command_simulate(
             argparse.Namespace(
-                out=landing, schools=arguments.schools, start=arguments.start,
-                weeks=arguments.weeks, seed=arguments.seed, format="parquet",
+                out=landing,
+                schools=arguments.schools,
+                start=arguments.start,
+                weeks=arguments.weeks,
+                seed=arguments.seed,
+                format="parquet",
             )
         )
     else:
@@ -140,7 +163,9 @@ def _parser() -> argparse.ArgumentParser:
     simulate = commands.add_parser("simulate", help="write a realistic demo département as landing files")
     simulate.add_argument("--out", required=True, help="landing folder to write (events/, roster/)")
     simulate.add_argument("--schools", type=int, default=10)
-    simulate.add_argument("--start", type=date.fromisoformat, default=date(2025, 9, 1), help="first day, YYYY-MM-DD")
+    simulate.add_argument(
+        "--start", type=date.fromisoformat, default=date(2025, 9, 1), help="first day, YYYY-MM-DD"
+    )
     simulate.add_argument("--weeks", type=int, default=36)
     simulate.add_argument("--seed", type=int, default=42)
     simulate.add_argument("--format", choices=["parquet", "csv", "jsonl"], default="parquet")
@@ -149,7 +174,9 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="load, transform and publish through Dagster")
     run.add_argument("--landing", required=True, help="folder with events/ and roster/")
     run.add_argument("--data-dir", required=True, help="where warehouse.duckdb and published.duckdb live")
-    run.add_argument("--key-file", help="file holding the pseudonymization key in hex (else $REPERES_PSEUDONYM_KEY)")
+    run.add_argument(
+        "--key-file", help="file holding the pseudonymization key in hex (else $REPERES_PSEUDONYM_KEY)"
+    )
     run.set_defaults(handler=command_run)
 
     dashboard = commands.add_parser("dashboard", help="serve the dashboards on published.duckdb")

@@ -78,9 +78,7 @@ def _violation_checks(column: Column) -> list[tuple[str, str]]:
             )
         )
     if column.logical_type == "date":
-        checks.append(
-            (f"{name} is not null and try_cast({name} as date) is null", "not an ISO 8601 date")
-        )
+        checks.append((f"{name} is not null and try_cast({name} as date) is null", "not an ISO 8601 date"))
     if column.valid_values:
         allowed = ", ".join(sql_literal(value) for value in column.valid_values)
         checks.append((f"{name} not in ({allowed})", f"not one of: {', '.join(column.valid_values)}"))
@@ -109,7 +107,7 @@ def violation_expression(contract: Contract) -> str:
 def _observable_value(contract: Contract) -> str:
     """The offending value, kept for the data-quality report unless it could identify someone."""
     branches = [
-        f"when {sql_literal(column.name)} then left(\"{column.name}\", 60)"
+        f'when {sql_literal(column.name)} then left("{column.name}", 60)'
         for column in contract.columns
         if not column.pseudonymized and column.name not in ("class_id", "object_id")
     ]
@@ -128,7 +126,7 @@ def open_landing_file(connection: duckdb.DuckDBPyConnection, path: Path, contrac
         for row in connection.execute(f"describe select * from {reader}").fetchall()  # noqa: S608
     }
     selected = ",\n    ".join(
-        f"nullif(trim(cast(\"{column}\" as varchar)), '') as \"{column}\""
+        f'nullif(trim(cast("{column}" as varchar)), \'\') as "{column}"'
         if column in present
         else f'cast(null as varchar) as "{column}"'
         for column in contract.column_names

@@ -24,7 +24,9 @@ class Release:
     cells_suppressed: int
 
 
-def publish(connection: duckdb.DuckDBPyConnection, marts: list[str], published_path: Path, k_school: int) -> Release:
+def publish(
+    connection: duckdb.DuckDBPyConnection, marts: list[str], published_path: Path, k_school: int
+) -> Release:
     """`connection` is the warehouse; `marts` the tables of schema marts to publish."""
     for mart in marts:
         columns = {row[0] for row in connection.execute(f"describe marts.{mart}").fetchall()}

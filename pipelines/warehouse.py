@@ -62,9 +62,7 @@ def configure(connection: duckdb.DuckDBPyConnection, k_school: int) -> None:
     connection.execute("set variable k_school = ?", [k_school])
     events = load_contract("events")
     for name in ("role", "service", "action"):
-        connection.execute(
-            f"set variable {name}_values = ?", [list(events.column(name).valid_values)]
-        )
+        connection.execute(f"set variable {name}_values = ?", [list(events.column(name).valid_values)])
 
 
 @contextmanager

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 
@@ -13,7 +13,7 @@ def staged(**overrides) -> pd.DataFrame:
     row = {
         "event_key": "a" * 64,
         "user_key": "b" * 64,
-        "occurred_hour": datetime(2025, 9, 1, 6, tzinfo=timezone.utc),
+        "occurred_hour": datetime(2025, 9, 1, 6, tzinfo=UTC),
         "role": "eleve",
         "school_uai": "0920001B",
         "service": "portail",

@@ -35,7 +35,9 @@ def reperes(*arguments: str, env: dict | None = None) -> subprocess.CompletedPro
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("e2e")
-    simulated = reperes("simulate", "--out", str(root / "landing"), "--schools", "2", "--weeks", "3", "--seed", "7")
+    simulated = reperes(
+        "simulate", "--out", str(root / "landing"), "--schools", "2", "--weeks", "3", "--seed", "7"
+    )
     assert simulated.returncode == 0, simulated.stderr
     key_file = root / "secrets" / "pseudonym.key"
     key_file.parent.mkdir()
@@ -48,8 +50,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if not name.startswith("REPERES_") and name != "DAGSTER_HOME"
     }
     ran = reperes(
-        "run", "--landing", str(root / "landing"), "--data-dir", str(root / "data"),
-        "--key-file", str(key_file), env=environment,
+        "run",
+        "--landing",
+        str(root / "landing"),
+        "--data-dir",
+        str(root / "data"),
+        "--key-file",
+        str(key_file),
+        env=environment,
     )
     assert ran.returncode == 0, ran.stdout + ran.stderr
     (root / "run_output.txt").write_text(ran.stdout)
@@ -63,7 +71,9 @@ def test_run_prints_a_balanced_summary(demo: Path):
         line = next(line for line in output.splitlines() if line.strip().startswith(label))
         figures[label] = int(line.split()[-1].replace(",", ""))
     assert figures["rows read"] > 10_000
-    assert figures["rows read"] == figures["loaded (distinct)"] + figures["quarantined"] + figures["duplicates"]
+    assert (
+        figures["rows read"] == figures["loaded (distinct)"] + figures["quarantined"] + figures["duplicates"]
+    )
     assert figures["duplicates"] > 0  # the simulator re-delivers a few events
     assert figures["cells published"] > 0
 
@@ -126,7 +136,12 @@ def test_dashboard_pages_draw_charts_from_the_pipeline_output(demo: Path):
             page.goto(f"{base_url}/{path}")
             page.get_by_role("heading", name=heading).first.wait_for(timeout=30_000)
             page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
-            assert page.locator(".js-plotly-plot .scatterlayer, .js-plotly-plot .barlayer, .js-plotly-plot .heatmaplayer").count() > 0
+            assert (
+                page.locator(
+                    ".js-plotly-plot .scatterlayer, .js-plotly-plot .barlayer, .js-plotly-plot .heatmaplayer"
+                ).count()
+                > 0
+            )
         browser.close()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,9 @@ def load(tmp_path: Path, name: str, text: str):
     with connect_warehouse(tmp_path / "warehouse.duckdb", k_school=5) as connection:
         install_pseudonym_macro(connection, KEY)
         ensure_staging_table(connection, contract, "stg_events")
-        outcome = load_file(connection, path, f"events/{name}", contract, "stg_events", "ent", date(2025, 9, 1))
+        outcome = load_file(
+            connection, path, f"events/{name}", contract, "stg_events", "ent", date(2025, 9, 1)
+        )
         staged = connection.execute(
             "select event_key, user_key, occurred_hour, file_row from staging.stg_events order by file_row"
         ).fetchall()
@@ -45,7 +47,7 @@ def test_valid_row_is_pseudonymized_truncated_and_minimized(tmp_path):
         (
             pseudonym(KEY, "ent", "e1"),
             pseudonym(KEY, "ent", "ENT123"),
-            datetime(2025, 9, 1, 6, 0, tzinfo=timezone.utc),  # 08:42:31 Paris = 06:42:31 UTC -> 06:00
+            datetime(2025, 9, 1, 6, 0, tzinfo=UTC),  # 08:42:31 Paris = 06:42:31 UTC -> 06:00
             1,
         )
     ]
@@ -56,14 +58,54 @@ def test_valid_row_is_pseudonymized_truncated_and_minimized(tmp_path):
 @pytest.mark.parametrize(
     ("row", "column", "rule", "observed"),
     [
-        (",2025-09-01T08:00:00Z,u,eleve,0920001B,portail,login,", "event_id", "required value is missing", None),
-        ("e,yesterday,u,eleve,0920001B,portail,login,", "occurred_at", "not an ISO 8601 timestamp", "yesterday"),
-        ("e,1999-12-31T23:00:00Z,u,eleve,0920001B,portail,login,", "occurred_at", "timestamp before 2000", "1999-12-31T23:00:00Z"),
-        ("e,2025-09-01T08:00:00Z,,eleve,0920001B,portail,login,", "user_id", "required value is missing", None),
-        ("e,2025-09-01T08:00:00Z,u,prof,0920001B,portail,login,", "role", "not one of: eleve, parent, enseignant, personnel, autre", "prof"),
-        ("e,2025-09-01T08:00:00Z,u,eleve,0920001A,portail,login,", "school_uai", "not a UAI code (7 digits and the matching key letter)", "0920001A"),
-        ("e,2025-09-01T08:00:00Z,u,eleve,0920001B,pronote,login,", "service", "not one of: portail, cahier_de_textes, devoirs, messagerie, espace_cours, calendrier, actualites, ressources, autre", "pronote"),
-        ("e,2025-09-01T08:00:00Z,u,eleve,0920001B,portail,hack,", "action", "not one of: login, view, create, update, submit, send, read, comment, delete", "hack"),
+        (
+            ",2025-09-01T08:00:00Z,u,eleve,0920001B,portail,login,",
+            "event_id",
+            "required value is missing",
+            None,
+        ),
+        (
+            "e,yesterday,u,eleve,0920001B,portail,login,",
+            "occurred_at",
+            "not an ISO 8601 timestamp",
+            "yesterday",
+        ),
+        (
+            "e,1999-12-31T23:00:00Z,u,eleve,0920001B,portail,login,",
+            "occurred_at",
+            "timestamp before 2000",
+            "1999-12-31T23:00:00Z",
+        ),
+        (
+            "e,2025-09-01T08:00:00Z,,eleve,0920001B,portail,login,",
+            "user_id",
+            "required value is missing",
+            None,
+        ),
+        (
+            "e,2025-09-01T08:00:00Z,u,prof,0920001B,portail,login,",
+            "role",
+            "not one of: eleve, parent, enseignant, personnel, autre",
+            "prof",
+        ),
+        (
+            "e,2025-09-01T08:00:00Z,u,eleve,0920001A,portail,login,",
+            "school_uai",
+            "not a UAI code (7 digits and the matching key letter)",
+            "0920001A",
+        ),
+        (
+            "e,2025-09-01T08:00:00Z,u,eleve,0920001B,pronote,login,",
+            "service",
+            "not one of: portail, cahier_de_textes, devoirs, messagerie, espace_cours, calendrier, actualites, ressources, autre",
+            "pronote",
+        ),
+        (
+            "e,2025-09-01T08:00:00Z,u,eleve,0920001B,portail,hack,",
+            "action",
+            "not one of: login, view, create, update, submit, send, read, comment, delete",
+            "hack",
+        ),
     ],
 )
 def test_each_contract_rule_quarantines_with_its_reason(tmp_path, row, column, rule, observed):
@@ -82,7 +124,9 @@ def test_user_id_is_never_copied_into_the_quarantine(tmp_path):
 
 def test_missing_required_column_quarantines_every_row_naming_it(tmp_path):
     outcome, _, quarantined, _ = load(
-        tmp_path, "2025-09-01.csv", "event_id,occurred_at,user_id,role,school_uai,action\ne,2025-09-01T08:00:00Z,u,eleve,0920001B,login\n"
+        tmp_path,
+        "2025-09-01.csv",
+        "event_id,occurred_at,user_id,role,school_uai,action\ne,2025-09-01T08:00:00Z,u,eleve,0920001B,login\n",
     )
     assert outcome.rows_quarantined == 1
     assert quarantined[0][2:4] == ("service", "required value is missing")

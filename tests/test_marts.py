@@ -26,7 +26,9 @@ from tests.conftest import TEST_KEY_HEX, write_landing
 UAI = "0920001B"
 W1, W2, W3 = date(2025, 9, 1), date(2025, 9, 8), date(2025, 9, 15)
 
-HEADER = "event_id,occurred_at,user_id,role,school_uai,service,action,class_id,discipline,object_id,due_at,ip\n"
+HEADER = (
+    "event_id,occurred_at,user_id,role,school_uai,service,action,class_id,discipline,object_id,due_at,ip\n"
+)
 EVENTS_DAY1 = HEADER + (
     f"e01,2025-09-01T08:42:00+02:00,p1,eleve,{UAI},portail,login,,,,,10.0.0.1\n"
     f"e02,2025-09-01T09:05:00+02:00,t1,enseignant,{UAI},devoirs,create,6A,MATHEMATIQUES,hw1,2025-09-03T18:00:00+02:00,\n"

@@ -64,9 +64,9 @@ def test_key_that_is_not_hex_is_refused():
 def test_key_file_wins_over_environment(tmp_path):
     key_file = tmp_path / "pseudonym.key"
     key_file.write_text("cd" * 32 + "\n")
-    assert load_key({"REPERES_PSEUDONYM_KEY_FILE": str(key_file), "REPERES_PSEUDONYM_KEY": "ab" * 32}) == bytes(
-        [0xCD] * 32
-    )
+    assert load_key(
+        {"REPERES_PSEUDONYM_KEY_FILE": str(key_file), "REPERES_PSEUDONYM_KEY": "ab" * 32}
+    ) == bytes([0xCD] * 32)
 
 
 def test_missing_key_file_is_named(tmp_path):

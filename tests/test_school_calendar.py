@@ -113,8 +113,6 @@ def test_school_day_rule(day):
 def test_school_days_agrees_with_is_school_day(start, span):
     end = start + timedelta(days=span)
     expected = [
-        start + timedelta(days=i)
-        for i in range(span + 1)
-        if is_school_day(start + timedelta(days=i))
+        start + timedelta(days=i) for i in range(span + 1) if is_school_day(start + timedelta(days=i))
     ]
     assert school_days(start, end) == expected

@@ -273,14 +273,8 @@ def test_holidays_and_nights_only_get_a_trickle(events):
 
 
 def test_teachers_post_only_after_lessons_on_school_days(events, roster):
-    taught = {
-        (r["user_id"], r["class_id"]): r["discipline"] for r in roster if r["role"] == "enseignant"
-    }
-    posts = [
-        e
-        for e in events
-        if e["action"] == "create" and e["service"] in ("cahier_de_textes", "devoirs")
-    ]
+    taught = {(r["user_id"], r["class_id"]): r["discipline"] for r in roster if r["role"] == "enseignant"}
+    posts = [e for e in events if e["action"] == "create" and e["service"] in ("cahier_de_textes", "devoirs")]
     assert posts
     for e in posts:
         assert is_school_day(_local_day(e["occurred_at"])), e
@@ -318,9 +312,7 @@ def test_wednesday_afternoon_is_free_for_pupils(events):
 
 
 def test_homework_lifecycle(events, roster):
-    homework = {
-        e["object_id"]: e for e in events if (e["service"], e["action"]) == ("devoirs", "create")
-    }
+    homework = {e["object_id"]: e for e in events if (e["service"], e["action"]) == ("devoirs", "create")}
     assert len(homework) >= 20
     for hw in homework.values():
         days = (_local_day(hw["due_at"]) - _local_day(hw["occurred_at"])).days
@@ -382,9 +374,7 @@ def test_pupils_view_the_homework_they_submit(events):
         if (e["service"], e["action"]) == ("devoirs", "view") and e["object_id"]
     }
     submits = {
-        (e["user_id"], e["object_id"])
-        for e in events
-        if (e["service"], e["action"]) == ("devoirs", "submit")
+        (e["user_id"], e["object_id"]) for e in events if (e["service"], e["action"]) == ("devoirs", "submit")
     }
     assert submits <= views
 

@@ -11,9 +11,7 @@ from pipelines.settings import TIMEZONE
 
 FIRST_DELIVERY_DAY = "2022-08-01"
 
-delivery_days = dg.DailyPartitionsDefinition(
-    start_date=FIRST_DELIVERY_DAY, timezone=TIMEZONE, end_offset=1
-)
+delivery_days = dg.DailyPartitionsDefinition(start_date=FIRST_DELIVERY_DAY, timezone=TIMEZONE, end_offset=1)
 
 # DuckDB allows one writer per file: every asset that writes the warehouse takes this pool,
 # limited to 1 in dagster.yaml, so runs launched from the UI queue instead of colliding.

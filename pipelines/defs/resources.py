@@ -1,6 +1,5 @@
 """Resources shared by every asset: where the data lives, and the pseudonymization key."""
 
-
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path

@@ -118,7 +118,7 @@ def simulate(
     folder replaces the previous run's day files (only files named like ours).
     """
     if file_format not in FORMATS:
-        raise ValueError(f"unknown file format {file_format!r}: expected one of {sorted(FORMATS)}")
+        raise ValueError(f"unknown file format {file_format!r}: expected one of {FORMATS}")
     if weeks < 1:
         raise ValueError("weeks must be at least 1")
     if zone not in SUPPORTED_ZONES:
@@ -149,7 +149,6 @@ def simulate(
     carried_keys = np.zeros(0, dtype=np.int64)
     next_key = 0
     week_events = 0
-    ext = FORMATS[file_format]
 
     for i in range(n_days):
         day = start + timedelta(days=i)
@@ -175,7 +174,7 @@ def simulate(
         out, out_keys = concat([carried, ev]), np.concatenate([carried_keys, keys])
         if len(out_keys):
             table = encoder.table(out, out_keys)
-            write_events(table, events_dir / f"{day.isoformat()}.{ext}", file_format, clock)
+            write_events(table, events_dir / f"{day.isoformat()}.{file_format}", file_format, clock)
             counters["files"] += 1
             counters["rows"] += len(out_keys)
             counters["redelivered"] += len(out_keys) - n

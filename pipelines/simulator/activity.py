@@ -511,9 +511,7 @@ class SchoolDaySimulator:
             rank = np.arange(len(order)) - np.flatnonzero(new)[group]
             step = rng.integers(90, 240, len(order))
             login[order] = np.where(new, session_start[group], -1)
-            create[order] = (
-                session_start[group] + 60 + rank * step + rng.integers(0, 60, len(order))
-            )
+            create[order] = session_start[group] + 60 + rank * step + rng.integers(0, 60, len(order))
         create = np.minimum(create, 86_300)
         has_hw = rng.random(len(idx)) < dept.propensity[teacher]
         n = len(idx)

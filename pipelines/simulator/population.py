@@ -249,7 +249,7 @@ class School:
         """Share of each role's accounts that have adopted the ENT, per role code.
 
         A logistic ramp with a school-specific midpoint and speed: some
-        schools are there in two weeks, others take a term.
+        schools are there in two weeks, others take half a term.
         """
         x = (days_since_start - self.adoption_mid) / self.adoption_scale
         ramp = 1.0 / (1.0 + np.exp(-x))
@@ -280,18 +280,8 @@ class Department:
 
     def roster_table(self) -> pa.Table:
         """The annuaire as the contract's columns, one row per membership."""
-        cols: dict[str, list] = {
-            k: []
-            for k in (
-                "user",
-                "role",
-                "school",
-                "cls",
-                "disc",
-                "start",
-                "end",
-            )
-        }
+        names = ("user", "role", "school", "cls", "disc", "start", "end")
+        cols: dict[str, list[np.ndarray]] = {k: [] for k in names}
         for s in self.schools:
             disc_of = dict(zip(s.teachers.tolist(), s.teacher_disc.tolist(), strict=True))
             for role, rows in (
@@ -351,18 +341,8 @@ class _Users:
 
     def __init__(self, rng: np.random.Generator) -> None:
         self.rng = rng
-        self.parts: dict[str, list[np.ndarray]] = {
-            k: []
-            for k in (
-                "role",
-                "school",
-                "theta",
-                "rate",
-                "diligence",
-                "propensity",
-                "ghost",
-            )
-        }
+        names = ("role", "school", "theta", "rate", "diligence", "propensity", "ghost")
+        self.parts: dict[str, list[np.ndarray]] = {k: [] for k in names}
         self.count = 0
 
     def add(self, n: int, role: int, school: int, kind: str, ghost: bool = False) -> np.ndarray:
@@ -624,9 +604,7 @@ def _ghost_visits(
     school.ghost_visits = sorted(visits)
 
 
-def build_department(
-    schools: int, start: date, end: date, seed: int, zone: str = "C"
-) -> Department:
+def build_department(schools: int, start: date, end: date, seed: int, zone: str = "C") -> Department:
     """Draw the schools and their annuaire for the period ``start``..``end`` (inclusive)."""
     if schools < 1:
         raise ValueError("a département needs at least one school")

@@ -99,9 +99,7 @@ def _service_rows() -> list[tuple]:
                     if role == "eleve" and service == "messagerie":
                         share = 0.5
                     users = round(share * enrolled)
-                    rows.append(
-                        (school, role, service, week, enrolled, users, users / enrolled, False)
-                    )
+                    rows.append((school, role, service, week, enrolled, users, users / enrolled, False))
     return rows
 
 
@@ -137,9 +135,7 @@ def _homework_rows() -> list[tuple]:
 def write_published_db(path: Path) -> Path:
     with duckdb.connect(str(path)) as connection:
         connection.execute(SCHEMA)
-        connection.executemany(
-            "insert into adoption_weekly values (?, ?, ?, ?, ?, ?, ?)", _adoption_rows()
-        )
+        connection.executemany("insert into adoption_weekly values (?, ?, ?, ?, ?, ?, ?)", _adoption_rows())
         connection.executemany(
             "insert into service_usage_weekly values (?, ?, ?, ?, ?, ?, ?, ?)", _service_rows()
         )
@@ -151,9 +147,7 @@ def write_published_db(path: Path) -> Path:
             "insert into data_quality_weekly values (?, ?, ?, ?)",
             [(school, week, 5000, 42) for school in (SCHOOL_A, SCHOOL_B) for week in WEEKS],
         )
-        connection.execute(
-            "insert into release_info values (?, ?, ?, ?, ?)", (DATA_THROUGH, 5, 4, 380, 27)
-        )
+        connection.execute("insert into release_info values (?, ?, ?, ?, ?)", (DATA_THROUGH, 5, 4, 380, 27))
     return path
 
 

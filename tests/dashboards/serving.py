@@ -44,9 +44,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _wait_until_healthy(
-    base_url: str, process: subprocess.Popen, log, timeout_seconds: float
-) -> None:
+def _wait_until_healthy(base_url: str, process: subprocess.Popen, log, timeout_seconds: float) -> None:
     deadline = time.monotonic() + timeout_seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:

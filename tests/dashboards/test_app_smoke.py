@@ -27,9 +27,7 @@ def open_app(query_params: dict | None = None) -> AppTest:
 
 
 def figure_titles(app: AppTest) -> list[str]:
-    return [
-        json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in app.get("plotly_chart")
-    ]
+    return [json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in app.get("plotly_chart")]
 
 
 def captions(app: AppTest) -> list[str]:
@@ -54,17 +52,14 @@ def test_the_root_address_opens_the_direction_page(published_db):
     assert not app.exception
     assert [title.value for title in app.title] == ["Direction — Adoption"]
     assert figure_titles(app) == [
-        "Semaine du 26 mai 2025 : 62\u00a0% des élèves se sont connectés à l'ENT "
-        "(+4 points en une semaine)"
+        "Semaine du 26 mai 2025 : 62\u00a0% des élèves se sont connectés à l'ENT (+4 points en une semaine)"
     ]
 
 
 def test_masked_cells_are_spelled_out_in_the_table(published_db):
     app = open_app()
     table = app.dataframe[0].value
-    personnel_week_2 = table[
-        (table["Profil"] == "Personnels") & (table["Semaine du"] == "12 mai 2025")
-    ]
+    personnel_week_2 = table[(table["Profil"] == "Personnels") & (table["Semaine du"] == "12 mai 2025")]
     assert personnel_week_2["Taux d'adoption"].tolist() == [labels.SUPPRESSED_TEXT]
 
 
@@ -102,9 +97,7 @@ def test_class_and_role_pickers(published_db):
 
 
 @pytest.mark.parametrize("location", ["missing", "unset"])
-def test_without_a_publication_the_reader_is_told_to_run_the_pipeline(
-    tmp_path, monkeypatch, location
-):
+def test_without_a_publication_the_reader_is_told_to_run_the_pipeline(tmp_path, monkeypatch, location):
     if location == "missing":
         monkeypatch.setenv(data.PUBLISHED_DB_ENV, str(tmp_path / "published.duckdb"))
     else:

@@ -27,9 +27,7 @@ TIMEOUT_MS = 20_000
 def browser() -> Iterator[Browser]:
     executable = chromium_executable()
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, args=CHROMIUM_ARGS, headless=True
-        )
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
 
@@ -58,9 +56,7 @@ def page(browser_context: BrowserContext) -> Iterator[Page]:
 
 
 def school_picker(page: Page) -> Locator:
-    return page.locator('[data-testid="stSidebar"]').get_by_role(
-        "combobox", name="Établissement (UAI)"
-    )
+    return page.locator('[data-testid="stSidebar"]').get_by_role("combobox", name="Établissement (UAI)")
 
 
 def wait_for_page(page: Page, heading: str) -> None:
@@ -74,9 +70,7 @@ def test_each_page_draws_its_chart_under_its_french_heading(page, base_url, url_
     wait_for_page(page, PAGES[url_path])
     # The figure's title states the finding, e.g. "Semaine du 26 mai 2025 : 62 % des élèves …".
     expect(page.locator(f"{CHART} .gtitle")).to_contain_text("Semaine du 26 mai 2025")
-    expect(
-        page.get_by_text("Les groupes de moins de 5 personnes sont masqués (RGPD).")
-    ).to_be_visible()
+    expect(page.get_by_text("Les groupes de moins de 5 personnes sont masqués (RGPD).")).to_be_visible()
     expect(school_picker(page)).to_have_value(SCHOOL_A)
 
 

@@ -1,6 +1,5 @@
 """Ingestion: landing files -> staging tables (contract columns only, pseudonyms, quarantine)."""
 
-
 from datetime import date
 from pathlib import Path
 
@@ -82,7 +81,11 @@ def stg_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
             # Delete the partition's window, then insert it: re-runs and backfills are safe.
             connection.execute("begin transaction")
             for table in ("staging.stg_events", "staging.quarantine", "staging.file_loads"):
-                where = "delivered_on = ?" if table == "staging.stg_events" else "contract = 'events' and delivered_on = ?"
+                where = (
+                    "delivered_on = ?"
+                    if table == "staging.stg_events"
+                    else "contract = 'events' and delivered_on = ?"
+                )
                 connection.execute(f"delete from {table} where {where}", [day])
             for (file_name,) in files:
                 load = load_file(
@@ -102,9 +105,7 @@ def stg_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
                     context.log.warning(f"{file_name}: {load.error}")
             connection.execute("commit")
             if index == len(days) or index % 20 == 0:
-                context.log.info(
-                    f"stg_events: {index}/{len(days)} days, {totals['rows_read']:,} rows read"
-                )
+                context.log.info(f"stg_events: {index}/{len(days)} days, {totals['rows_read']:,} rows read")
     return dg.MaterializeResult(metadata={**totals, "days": len(days)})
 
 

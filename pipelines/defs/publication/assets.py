@@ -1,6 +1,5 @@
 """Publication: the only way data leaves the warehouse."""
 
-
 import dagster as dg
 
 from pipelines.defs.partitions import WAREHOUSE_POOL

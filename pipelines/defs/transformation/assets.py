@@ -1,6 +1,5 @@
 """One Dagster asset per SQL model in models/intermediate and models/marts."""
 
-
 import hashlib
 
 import dagster as dg
@@ -23,7 +22,9 @@ def build_model_asset(model: SqlModel) -> dg.AssetsDefinition:
     def _model_asset(warehouse: WarehouseResource) -> dg.MaterializeResult:
         with warehouse.connect() as connection:
             rows = run_model(connection, model)
-        return dg.MaterializeResult(metadata={"dagster/row_count": rows, "table": f"{model.layer}.{model.name}"})
+        return dg.MaterializeResult(
+            metadata={"dagster/row_count": rows, "table": f"{model.layer}.{model.name}"}
+        )
 
     return _model_asset
 

@@ -1,6 +1,5 @@
 """Checks that guard publication: they block the release when a mart would break a privacy rule."""
 
-
 import dagster as dg
 
 from pipelines.defs.resources import WarehouseResource
