@@ -116,8 +116,6 @@ def command_ui(arguments: argparse.Namespace) -> None:
         "-m",
         "dagster",
         "dev",
-        "-m",
-        "pipelines.definitions",
         "-p",
         str(arguments.port),
     ]
