@@ -22,3 +22,12 @@ TIMEZONE = "Europe/Paris"
 # DESIGN.md §4 rule 5: views inside one school need at least 5 persons behind a cell.
 K_SCHOOL = 5
 K_MINIMUM = 5
+# Views across schools and open-data exports need at least 10 (DESIGN.md §4 rule 5).
+K_DEPARTMENT = 10
+# Rates on populations below this are published as bands, never as an exact 0 % or 100 % (rule 7).
+BAND_POPULATION = 40
+
+# Retention (rule 4): pseudonymized events older than this are purged; leavers' data this
+# long after their roster end date.
+RETENTION_DAYS = 365
+LEAVER_GRACE_DAYS = 90
