@@ -46,6 +46,12 @@ page = st.navigation(
             url_path="referent",
             icon=":material/apps:",
         ),
+        st.Page(
+            "app_pages/confidentialite.py",
+            title="Données et confidentialité",
+            url_path="confidentialite",
+            icon=":material/shield_lock:",
+        ),
     ]
 )
 

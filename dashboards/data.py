@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.labels import ROLES, SERVICES
+from pipelines.privacy_report import ReleaseFacts
 
 PUBLISHED_DB_ENV = "REPERES_PUBLISHED_DB"
 QUERY_TTL_SECONDS = 60
@@ -191,3 +192,22 @@ def data_quality_weekly(school_uai: str) -> pd.DataFrame:
         "where school_uai = ? order by week_start",
         (school_uai,),
     )
+
+
+def release_facts() -> ReleaseFacts:
+    """The release's own description, for the transparency page (rule 10)."""
+    frame = _read("select * from main.release_info limit 1")
+    if frame.empty:
+        return ReleaseFacts()
+    known = ReleaseFacts.__dataclass_fields__
+    row = {name: value for name, value in frame.iloc[0].items() if name in known}
+    return ReleaseFacts(
+        **{name: None if pd.isna(value) else _plain(value) for name, value in row.items()}
+    )
+
+
+def _plain(value):
+    """numpy and pandas scalars as the Python values the report formats."""
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    return value.item() if hasattr(value, "item") else value

@@ -23,6 +23,7 @@ class Column:
     name: str
     logical_type: str
     required: bool
+    business_name: str = ""
     description: str = ""
     valid_values: tuple[str, ...] = ()
     uai_key_letter: bool = False
@@ -59,6 +60,7 @@ def _parse_column(spec: dict) -> Column:
         name=spec["name"],
         logical_type=spec["logicalType"],
         required=bool(spec.get("required", False)),
+        business_name=spec.get("businessName", ""),
         description=spec.get("description", ""),
         valid_values=valid_values,
         uai_key_letter=uai_key_letter,
