@@ -42,7 +42,7 @@ def publish(
         for mart in marts:
             connection.execute(f"create table next_release.main.{mart} as select * from marts.{mart}")
             rows, suppressed = connection.execute(
-                f"select count(*), count_if(is_suppressed) from marts.{mart}"
+                f"select count(*), coalesce(count_if(is_suppressed), 0) from marts.{mart}"
             ).fetchone()
             cells_published += rows
             cells_suppressed += suppressed

@@ -25,8 +25,8 @@ def build_minimum_group_size_check(mart: str, population: str) -> dg.AssetChecks
             unsafe_rows, leaking_rows = connection.execute(
                 f"""
                 select
-                    count_if(not is_suppressed and ({population} is null or {population} < getvariable('k_school'))),
-                    count_if(is_suppressed and {population} is not null),
+                    coalesce(count_if(not is_suppressed and ({population} is null or {population} < getvariable('k_school'))), 0),
+                    coalesce(count_if(is_suppressed and {population} is not null), 0),
                 from marts.{mart}
                 """
             ).fetchone()
