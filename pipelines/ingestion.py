@@ -1,15 +1,29 @@
 """Read landing files, enforce an input contract row by row, and split rows into loaded or quarantined.
 
 Every file is read with every value as text, so that a malformed value becomes a
-quarantined row with its reason instead of a crash of the whole file. The rules are
+quarantined row with its reason instead of a crash of the whole file; the rules are
 generated from the ODCS contract (data_contracts/*.odcs.yaml), never written twice.
-Raw identifiers only exist in the temporary view of the file being read: the staging
-SQL pseudonymizes them before anything is written to the warehouse.
+Each file is scanned once, into a temporary table that already holds pseudonyms: raw
+identifiers only exist inside DuckDB's reader while it streams the file, never in a table.
+
+What real exports throw at us, and where it is handled:
+- CSV from Excel: the separator (`,` or `;`), quoting and CRLF are sniffed by DuckDB; a
+  file that is not valid UTF-8 is read as Windows-1252 (its superset of Latin-1);
+- lines the CSV reader cannot split (a truncated last line, a stray quote) are kept by
+  DuckDB's `store_rejects` and quarantined with their physical line number;
+- JSON Lines are read line by line, so one broken line is quarantined, not the file;
+- an empty file is recorded as read with 0 rows; a file no reader can open is quarantined
+  whole, with the reader's error.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,13 +33,32 @@ import duckdb
 from data_contracts.contracts import UAI_KEY_LETTERS, Column, Contract
 from pipelines.settings import MODELS_DIR
 
+CSV_REJECTS_TABLE = "landed_rejects"
+CSV_REJECTS_SCAN = "landed_reject_scans"
+# JSON cannot hold a raw control character, so splitting lines on one never cuts valid JSON.
+JSON_LINE_DELIMITER = "\\x01"
 READERS = {
-    ".csv": "read_csv({path}, all_varchar = true, header = true)",
-    ".jsonl": "read_json({path}, format = 'newline_delimited', records = true)",
-    ".ndjson": "read_json({path}, format = 'newline_delimited', records = true)",
+    ".csv": (
+        "read_csv({path}, all_varchar = true, header = true, store_rejects = true, "
+        f"rejects_table = '{CSV_REJECTS_TABLE}', rejects_scan = '{CSV_REJECTS_SCAN}', "
+        "max_line_size = 16777216)"
+    ),
+    ".jsonl": (
+        "read_csv({path}, columns = {{'json_line': 'VARCHAR'}}, header = false, "
+        f"delim = e'{JSON_LINE_DELIMITER}', quote = '', escape = '', store_rejects = true, "
+        f"rejects_table = '{CSV_REJECTS_TABLE}', rejects_scan = '{CSV_REJECTS_SCAN}', "
+        "max_line_size = 16777216)"
+    ),
     ".parquet": "read_parquet({path})",
 }
+READERS[".ndjson"] = READERS[".jsonl"]
+TEXT_SUFFIXES = (".csv", ".jsonl", ".ndjson")
+JSON_SUFFIXES = (".jsonl", ".ndjson")
+# Columns the staging models carry for ingestion only: the row's verdict, never stored in staging.
+VERDICT_COLUMNS = ("violation", "observed_value", "file_line")
 DELIVERY_DAY_PATTERN = re.compile(r"^(\d{4}-\d{2}-\d{2})")
+# A timestamp string that states its own offset; anything else is Europe/Paris wall time.
+WITH_OFFSET = r"(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$"
 
 
 @dataclass(frozen=True)
@@ -58,25 +91,83 @@ def is_landing_file(path: Path) -> bool:
     return path.is_file() and path.suffix.lower() in READERS
 
 
-def _violation_checks(column: Column) -> list[tuple[str, str]]:
+def is_utf8(path: Path, chunk_size: int = 1 << 20) -> bool:
+    """Stream the file through an incremental decoder: bounded memory whatever its size."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as stream:
+            while chunk := stream.read(chunk_size):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+@contextmanager
+def utf8_readable(path: Path) -> Iterator[Path]:
+    """The file itself when it is UTF-8 (BOM or not); else a UTF-8 copy read as Windows-1252.
+
+    The copy lives in a private temporary directory for the time of the read only. Bytes
+    that Windows-1252 leaves undefined become U+FFFD, so any byte string can be read.
+    """
+    if path.suffix.lower() not in TEXT_SUFFIXES or is_utf8(path):
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="reperes-transcode-") as directory:
+        copy = Path(directory) / path.name
+        with (
+            path.open("r", encoding="cp1252", errors="replace", newline="") as source,
+            copy.open("w", encoding="utf-8", newline="") as target,
+        ):
+            shutil.copyfileobj(source, target, 1 << 20)
+        yield copy
+
+
+def _timestamp_checks(name: str, delivered_on: date | None) -> list[tuple[str, str]]:
+    text = f'"{name}"'
+    local = f"try_cast({text} as timestamp)"
+    as_offset = (
+        "timezone('Europe/Paris', cast(strftime({local}, '%Y-%m-%d %H:%M:%S') || '{offset}' as timestamptz))"
+    )
+    summer, winter = (
+        as_offset.format(local=local, offset="+02:00"),
+        as_offset.format(local=local, offset="+01:00"),
+    )
+    naive = f"{text} is not null and not regexp_matches({text}, '{WITH_OFFSET}') and {local} is not null"
+    checks = [
+        (f"{text} is not null and try_cast({text} as timestamptz) is null", "not an ISO 8601 timestamp"),
+        (
+            f"{naive} and {summer} = {local} and {winter} = {local}",
+            "ambiguous local time (the hour repeated when clocks go back): give a UTC offset",
+        ),
+        (
+            f"{naive} and {summer} <> {local} and {winter} <> {local}",
+            "local time that does not exist (the hour skipped when clocks go forward)",
+        ),
+        (
+            f"try_cast({text} as timestamptz) < timestamptz '2000-01-01 00:00:00+00'",
+            "timestamp before 2000",
+        ),
+    ]
+    if delivered_on is not None:
+        checks.append(
+            (
+                f"cast(try_cast({text} as timestamptz) as date) > date '{delivered_on.isoformat()}' + 1",
+                "timestamp after the file's delivery day",
+            )
+        )
+    return checks
+
+
+def _violation_checks(column: Column, delivered_on: date | None) -> list[tuple[str, str]]:
     """(SQL condition that is true when the value breaks the rule, rule description)."""
     name = f'"{column.name}"'
     checks: list[tuple[str, str]] = []
     if column.required:
         checks.append((f"{name} is null", "required value is missing"))
     if column.logical_type == "timestamp":
-        checks.append(
-            (
-                f"{name} is not null and try_cast({name} as timestamptz) is null",
-                "not an ISO 8601 timestamp",
-            )
-        )
-        checks.append(
-            (
-                f"try_cast({name} as timestamptz) < timestamptz '2000-01-01 00:00:00+00'",
-                "timestamp before 2000",
-            )
-        )
+        checks += _timestamp_checks(column.name, delivered_on if column.required else None)
     if column.logical_type == "date":
         checks.append((f"{name} is not null and try_cast({name} as date) is null", "not an ISO 8601 date"))
     if column.valid_values:
@@ -94,12 +185,13 @@ def _violation_checks(column: Column) -> list[tuple[str, str]]:
     return checks
 
 
-def violation_expression(contract: Contract) -> str:
+def violation_expression(contract: Contract, delivered_on: date | None = None) -> str:
     """A SQL expression giving the first broken rule of a row as {column, rule}, or null."""
-    branches = [
+    branches = ["when record_error is not null then {'column': null, 'rule': record_error}"]
+    branches += [
         f"when {condition} then {{'column': {sql_literal(column.name)}, 'rule': {sql_literal(rule)}}}"
         for column in contract.columns
-        for condition, rule in _violation_checks(column)
+        for condition, rule in _violation_checks(column, delivered_on)
     ]
     return "case\n    " + "\n    ".join(branches) + "\n  end"
 
@@ -114,36 +206,51 @@ def _observable_value(contract: Contract) -> str:
     return "case violation.column\n    " + "\n    ".join(branches) + "\n    else null\n  end"
 
 
-def open_landing_file(connection: duckdb.DuckDBPyConnection, path: Path, contract: Contract) -> None:
-    """Expose the file as temp view `landed_checked`: contract columns as trimmed text, row, violation.
-
-    Columns missing from the file become nulls (then the required-column rule names them);
-    columns the contract does not know are never selected, so they go no further.
-    """
-    reader = READERS[path.suffix.lower()].format(path=sql_literal(str(path)))
-    present = {
-        row[0]
-        for row in connection.execute(f"describe select * from {reader}").fetchall()  # noqa: S608
-    }
-    selected = ",\n    ".join(
+def _landed_columns(
+    connection: duckdb.DuckDBPyConnection, path: Path, reader: str, contract: Contract
+) -> str:
+    """Contract columns as trimmed text, plus file_row, file_line and record_error."""
+    if path.suffix.lower() in JSON_SUFFIXES:
+        # Nested so that no JSON function ever sees a malformed line (DuckDB evaluates CASE
+        # branches on whole vectors, and a JSON parse error would fail the whole file).
+        valid = "(case when json_valid(json_line) then json_line end)"
+        record = f"(case when json_type({valid}) = 'OBJECT' then {valid} end)"
+        values = ",\n    ".join(
+            f"nullif(trim(json_extract_string({record}, {sql_literal('$.' + column)})), '') as \"{column}\""
+            for column in contract.column_names
+        )
+        return (
+            f"ordinality as file_row, ordinality as file_line, {values},\n"
+            f"    case when {record} is null then 'not a JSON object' end as record_error"
+        )
+    present = {row[0] for row in connection.execute(f"describe select * from {reader}").fetchall()}
+    values = ",\n    ".join(
         f'nullif(trim(cast("{column}" as varchar)), \'\') as "{column}"'
         if column in present
         else f'cast(null as varchar) as "{column}"'
         for column in contract.column_names
     )
+    return f"ordinality as file_row, cast(null as bigint) as file_line, {values},\n    cast(null as varchar) as record_error"
+
+
+def open_landing_file(
+    connection: duckdb.DuckDBPyConnection, path: Path, contract: Contract, delivered_on: date | None = None
+) -> None:
+    """Expose the file as temp view `landed_checked`: contract columns as text, row, violation.
+
+    Columns missing from the file become nulls (then the required-column rule names them);
+    columns the contract does not know are never selected, so they go no further.
+    """
+    reader = READERS[path.suffix.lower()].format(path=sql_literal(str(path)))
+    columns = _landed_columns(connection, path, reader, contract)
     connection.execute(
-        f"""
-        create or replace temp view landed as
-        select ordinality as file_row,
-            {selected}
-        from {reader} with ordinality
-        """
+        f"create or replace temp view landed as select {columns} from {reader} with ordinality"
     )
     connection.execute(
         f"""
         create or replace temp view landed_checked as
         with checked as (
-            select *, {violation_expression(contract)} as violation from landed
+            select *, {violation_expression(contract, delivered_on)} as violation from landed
         )
         select *, {_observable_value(contract)} as observed_value from checked
         """
@@ -165,7 +272,7 @@ def ensure_staging_table(connection: duckdb.DuckDBPyConnection, contract: Contra
     connection.execute(
         f"""
         create or replace temp view landed_checked as
-        select cast(null as bigint) as file_row, {columns},
+        select cast(null as bigint) as file_row, cast(null as bigint) as file_line, {columns},
             cast(null as struct("column" varchar, rule varchar)) as violation,
             cast(null as varchar) as observed_value
         limit 0
@@ -174,8 +281,38 @@ def ensure_staging_table(connection: duckdb.DuckDBPyConnection, contract: Contra
     sql = staging_sql(model)
     values = {"source": "", "file_name": "", "delivered_on": None}
     connection.execute(
-        f"create table if not exists staging.{model} as select * from ({sql}) limit 0",
+        f"create table if not exists staging.{model} as "
+        f"select * exclude ({', '.join(VERDICT_COLUMNS)}) from ({sql}) limit 0",
         _parameters(sql, values),
+    )
+    connection.execute("drop view landed_checked")
+
+
+def _drop_file_views(connection: duckdb.DuckDBPyConnection) -> None:
+    for statement in (
+        "drop table if exists staged_file",
+        "drop view if exists landed_checked",
+        "drop view if exists landed",
+        f"drop table if exists {CSV_REJECTS_TABLE}",
+        f"drop table if exists {CSV_REJECTS_SCAN}",
+    ):
+        connection.execute(statement)
+
+
+def reader_error(failure: Exception) -> str:
+    """The reader's reason, cut before any quoted input: file content may hold identifiers."""
+    message = str(failure).splitlines()[0] if str(failure) else type(failure).__name__
+    for marker in (" Input:", "Original Line", ' "', " '"):
+        message = message.split(marker)[0]
+    return message.strip()[:200]
+
+
+def _quarantine_whole_file(
+    connection: duckdb.DuckDBPyConnection, contract: Contract, file_name: str, delivered_on, reason: str
+) -> None:
+    connection.execute(
+        "insert into staging.quarantine values (?, ?, ?, null, null, null, ?, null)",
+        [contract.name, delivered_on, file_name, reason],
     )
 
 
@@ -190,38 +327,51 @@ def load_file(
 ) -> FileLoad:
     """Load one file's valid rows into staging.<model> and its invalid rows into the quarantine.
 
-    A file that cannot be parsed at all is quarantined whole, with the reader's error.
+    rows_read = rows_loaded + rows_quarantined for every file, including the lines the CSV
+    reader could not split; a file no reader can open is quarantined whole (0 rows read).
     """
+    _drop_file_views(connection)
+    error = None
     try:
-        open_landing_file(connection, path, contract)
-        rows_read = connection.execute("select count(*) from landed").fetchone()[0]
-    except duckdb.Error as error:
-        reason = f"unreadable file: {str(error).splitlines()[0][:300]}"
+        if path.stat().st_size == 0:
+            load = FileLoad(file_name, 0, 0, 0, error="empty file")
+        else:
+            with utf8_readable(path) as readable:
+                open_landing_file(connection, readable, contract, delivered_on)
+                sql = staging_sql(model)
+                values = {"source": source, "file_name": file_name, "delivered_on": delivered_on}
+                connection.execute(f"create temp table staged_file as {sql}", _parameters(sql, values))
+            load = None
+    except (duckdb.Error, OSError) as failure:
+        error = f"unreadable file: {reader_error(failure)}"
+        _drop_file_views(connection)
+        _quarantine_whole_file(connection, contract, file_name, delivered_on, error)
+        load = FileLoad(file_name, 0, 0, 0, error=error)
+
+    if load is None:
         connection.execute(
-            "insert into staging.quarantine values (?, ?, ?, null, null, ?, null)",
-            [contract.name, delivered_on, file_name, reason],
-        )
-        load = FileLoad(file_name, 0, 0, 0, error=reason)
-    else:
-        sql = staging_sql(model)
-        values = {"source": source, "file_name": file_name, "delivered_on": delivered_on}
-        connection.execute(
-            f"insert into staging.{model} by name select * from ({sql})",
-            _parameters(sql, values),
+            f"""
+            insert into staging.{model} by name
+            select * exclude ({", ".join(VERDICT_COLUMNS)}) from staged_file
+            where violation is null
+            """
         )
         connection.execute(
             """
             insert into staging.quarantine
-            select ?, ?, ?, file_row, violation.column, violation.rule, observed_value
-            from landed_checked
+            select ?, ?, ?, file_row, file_line, violation.column, violation.rule, observed_value
+            from staged_file
             where violation is not null
             """,
             [contract.name, delivered_on, file_name],
         )
-        quarantined = connection.execute(
-            "select count(*) from landed_checked where violation is not null"
-        ).fetchone()[0]
-        load = FileLoad(file_name, rows_read, rows_read - quarantined, quarantined)
+        loaded, quarantined = connection.execute(
+            "select count_if(violation is null), count_if(violation is not null) from staged_file"
+        ).fetchone()
+        rejected = _quarantine_rejected_lines(connection, contract, file_name, delivered_on, path)
+        loaded, quarantined = loaded or 0, (quarantined or 0) + rejected
+        load = FileLoad(file_name, loaded + quarantined, loaded, quarantined)
+
     connection.execute(
         "insert into staging.file_loads values (?, ?, ?, ?, ?, ?, ?)",
         [
@@ -234,6 +384,31 @@ def load_file(
             load.error,
         ],
     )
-    connection.execute("drop view if exists landed_checked")
-    connection.execute("drop view if exists landed")
+    _drop_file_views(connection)
     return load
+
+
+def _quarantine_rejected_lines(
+    connection: duckdb.DuckDBPyConnection, contract: Contract, file_name: str, delivered_on, path: Path
+) -> int:
+    """Lines the CSV reader could not split, one quarantine row per line (never their content)."""
+    if path.suffix.lower() not in TEXT_SUFFIXES:
+        return 0
+    exists = connection.execute(
+        "select count(*) from duckdb_tables() where table_name = ? and temporary", [CSV_REJECTS_TABLE]
+    ).fetchone()[0]
+    if not exists:
+        return 0
+    rule = "unreadable line: "
+    connection.execute(
+        f"""
+        insert into staging.quarantine
+        select ?, ?, ?, null, line, null,
+            ? || lower(arg_min(error_type, column_idx)) || ' (' || arg_min(error_message, column_idx) || ')',
+            null
+        from {CSV_REJECTS_TABLE}
+        group by line
+        """,
+        [contract.name, delivered_on, file_name, rule],
+    )
+    return connection.execute(f"select count(distinct line) from {CSV_REJECTS_TABLE}").fetchone()[0]

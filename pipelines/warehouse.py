@@ -35,7 +35,8 @@ BOOKKEEPING_TABLES = (
         contract varchar,
         delivered_on date,
         file_name varchar,
-        file_row bigint,
+        file_row bigint,  -- record number in the file as read (1 = first data record)
+        file_line bigint,  -- physical line, when the reader knows it (JSON Lines, CSV lines it rejected)
         column_name varchar,
         rule varchar,
         observed_value varchar

@@ -3,16 +3,17 @@
 -- (DESIGN.md §4 rule 2), occurred_at is truncated to the hour (rule 3), and no column
 -- outside the contract exists here (rule 1).
 -- Reads the temp view `landed_checked` opened by pipelines/ingestion.py for one file.
+-- Every row of the file goes through, valid or not: ingestion stores the valid ones here and
+-- the others, by their verdict (violation, observed_value, file_line), in the quarantine.
 with landed as (
     select * from landed_checked
-    where violation is null
 ),
 
 final as (
     select
         pseudonym($source, event_id) as event_key,
         pseudonym($source, user_id) as user_key,
-        date_trunc('hour', cast(occurred_at as timestamptz)) as occurred_hour,
+        date_trunc('hour', try_cast(occurred_at as timestamptz)) as occurred_hour,
         role,
         school_uai,
         service,
@@ -20,10 +21,13 @@ final as (
         class_id,
         discipline,
         object_id,
-        date_trunc('minute', cast(due_at as timestamptz)) as due_at,
+        date_trunc('minute', try_cast(due_at as timestamptz)) as due_at,
         cast($delivered_on as date) as delivered_on,
         $file_name as file_name,
         file_row,
+        file_line,
+        violation,
+        observed_value,
     from landed
 )
 

@@ -2,9 +2,10 @@
 -- Grain: roster file × row, i.e. user × school × class × period as delivered.
 -- Privacy: user_id leaves as the same keyed pseudonym as in stg_events (rule 2).
 -- Reads the temp view `landed_checked` opened by pipelines/ingestion.py for one file.
+-- Every row of the file goes through, valid or not: ingestion stores the valid ones here and
+-- the others, by their verdict (violation, observed_value, file_line), in the quarantine.
 with landed as (
     select * from landed_checked
-    where violation is null
 ),
 
 final as (
@@ -14,10 +15,13 @@ final as (
         school_uai,
         class_id,
         discipline,
-        cast(start_date as date) as start_date,
-        cast(end_date as date) as end_date,
+        try_cast(start_date as date) as start_date,
+        try_cast(end_date as date) as end_date,
         $file_name as file_name,
         file_row,
+        file_line,
+        violation,
+        observed_value,
     from landed
 )
 
