@@ -34,16 +34,15 @@ class RunSummary:
 
 
 def read_run_summary(warehouse_path: Path, published_path: Path) -> RunSummary:
-    """rows read = loaded + quarantined + duplicates holds by construction of these queries."""
+    """Totals of intermediate.int_file_balance, whose per-file balance a blocking check guards."""
     with duckdb.connect(str(warehouse_path), read_only=True) as connection:
-        files, rows_read, rows_quarantined = connection.execute(
+        files, rows_read, rows_loaded, rows_quarantined, duplicates = connection.execute(
             """
-            select count(*), coalesce(sum(rows_read), 0), coalesce(sum(rows_quarantined), 0)
-            from staging.file_loads where contract = 'events'
+            select count(*), coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0),
+                coalesce(sum(rows_quarantined), 0), coalesce(sum(rows_duplicate), 0)
+            from intermediate.int_file_balance
             """
         ).fetchone()
-        valid_rows = connection.execute("select count(*) from staging.stg_events").fetchone()[0]
-        distinct_events = connection.execute("select count(*) from intermediate.int_events").fetchone()[0]
         roster_loaded, roster_quarantined = connection.execute(
             """
             select coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0)
@@ -57,9 +56,9 @@ def read_run_summary(warehouse_path: Path, published_path: Path) -> RunSummary:
     return RunSummary(
         files=files,
         rows_read=rows_read,
-        rows_loaded=distinct_events,
+        rows_loaded=rows_loaded,
         rows_quarantined=rows_quarantined,
-        duplicates=valid_rows - distinct_events,
+        duplicates=duplicates,
         roster_rows_loaded=roster_loaded,
         roster_rows_quarantined=roster_quarantined,
         cells_published=cells_published,

@@ -93,6 +93,17 @@ def test_run_summary_balances(pipeline_run):
     assert (summary.rows_loaded, summary.rows_quarantined, summary.duplicates) == (16, 1, 1)
     assert summary.rows_read == summary.rows_loaded + summary.rows_quarantined + summary.duplicates
     assert summary.roster_rows_loaded == 16
+    warehouse = pipeline_run[1].parent / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        per_file = connection.execute(
+            "select file_name, rows_read, rows_loaded, rows_quarantined, rows_duplicate "
+            "from intermediate.int_file_balance order by file_name"
+        ).fetchall()
+    assert per_file == [
+        ("events/2025-09-03.csv", 12, 11, 1, 0),  # e12 has an unknown role
+        ("events/2025-09-04.csv", 2, 1, 0, 1),  # e01 delivered again
+        ("events/2025-09-10.csv", 4, 4, 0, 0),
+    ]
 
 
 def test_adoption_weekly(pipeline_run):

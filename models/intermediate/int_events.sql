@@ -28,6 +28,8 @@ final as (
         occurred_hour,
         cast(occurred_hour as date) as occurred_on,
         cast(date_trunc('week', cast(occurred_hour as date)) as date) as week_start,
+        delivered_on,
+        file_name,
     from first_deliveries
 )
 

@@ -30,3 +30,31 @@ def staged_events_meet_contract(
         severity=dg.AssetCheckSeverity.ERROR,
         metadata={"rows_evaluated": outcome.evaluated_rows, "failed_expectations": list(outcome.failures)},
     )
+
+
+CHECK_FILES_BALANCE = "every_row_accounted_for"
+
+
+@dg.asset_check(
+    asset="int_file_balance",
+    name=CHECK_FILES_BALANCE,
+    blocking=True,
+    description="For every event file, rows read = loaded + quarantined + duplicates: nothing was lost.",
+)
+def every_row_accounted_for(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    with warehouse.connect() as connection:
+        unbalanced, files, unreadable = connection.execute(
+            """
+            select
+                coalesce(count_if(rows_read <> rows_loaded + rows_quarantined + rows_duplicate), 0),
+                count(*),
+                coalesce(count_if(error is not null and error <> 'empty file'), 0),
+            from intermediate.int_file_balance
+            """
+        ).fetchone()
+    return dg.AssetCheckResult(
+        passed=unbalanced == 0,
+        # ERROR: an unbalanced file means rows vanished between landing and staging.
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={"files": files, "unbalanced_files": unbalanced, "unreadable_files": unreadable},
+    )
