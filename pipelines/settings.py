@@ -31,3 +31,9 @@ BAND_POPULATION = 40
 # long after their roster end date.
 RETENTION_DAYS = 365
 LEAVER_GRACE_DAYS = 90
+
+# School holidays zone of the installation (Hauts-de-Seine: zone C), read from the
+# vacances-scolaires-france package; a setting, since départements differ.
+SCHOOL_ZONE = "C"
+# First school year the calendar table covers; the package's data sets the last one.
+CALENDAR_FIRST_DAY = "2022-08-01"
