@@ -10,7 +10,7 @@ export UV_PYTHON := $(PYTHON)
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := true
 
-.PHONY: setup demo test lint format browser dagster clean
+.PHONY: setup demo test lint format browser dagster clean bench
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -53,3 +53,8 @@ test: setup browser lint
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var
+
+## The benchmark: BENCH_EVENTS events (default 1 million), results appended to benchmarks/results.json.
+BENCH_EVENTS ?= 1000000
+bench: setup
+	$(VENV)/bin/python -c "from pathlib import Path; from pipelines.benchmark import run_benchmark; run_benchmark($(BENCH_EVENTS), Path('var/bench'))"

@@ -127,10 +127,39 @@ def _rate_change(current: float, previous: float | None) -> str:
     return f" ({sign}{abs(points)} point{plural} en une semaine)"
 
 
+def _rate_and_text(row, rate: str) -> tuple[float | None, str]:
+    """A rate as plotted and as written: a band is drawn at its bound and written as a band."""
+    if row.is_suppressed:
+        return None, labels.SUPPRESSED_TEXT
+    band = getattr(row, rate + labels.BAND_SUFFIX, None)
+    value = getattr(row, rate)
+    if not labels.is_missing(band):
+        return labels.band_bound(band), labels.format_rate(value, band)
+    return _value(value), labels.format_rate(value)
+
+
 def _rate_by_role_and_week(frame: pd.DataFrame) -> dict[tuple[str, dt.date], float | None]:
     return {
-        (row.role, _as_date(row.week_start)): (None if row.is_suppressed else _value(row.adoption_rate))
+        (row.role, _as_date(row.week_start)): _rate_and_text(row, "adoption_rate")[0]
         for row in frame.itertuples(index=False)
+    }
+
+
+def _rate_text_by_role_and_week(frame: pd.DataFrame) -> dict[tuple[str, dt.date], str]:
+    return {
+        (row.role, _as_date(row.week_start)): _rate_and_text(row, "adoption_rate")[1]
+        for row in frame.itertuples(index=False)
+    }
+
+
+def _banded(frame: pd.DataFrame, rate: str, key: str) -> set[tuple[str, dt.date]]:
+    column = rate + labels.BAND_SUFFIX
+    if column not in frame:
+        return set()
+    return {
+        (getattr(row, key), _as_date(row.week_start))
+        for row in frame.itertuples(index=False)
+        if not labels.is_missing(getattr(row, column))
     }
 
 
@@ -142,14 +171,18 @@ def adoption_finding(frame: pd.DataFrame) -> str:
     latest = weeks[-1]
     previous_week = weeks[-2] if len(weeks) > 1 else None
     rates = _rate_by_role_and_week(frame)
+    texts = _rate_text_by_role_and_week(frame)
+    banded = _banded(frame, "adoption_rate", "role")
     week_text = labels.format_week(latest).capitalize()
     for role in labels.ROLES:
         rate = rates.get((role, latest))
         if rate is None:
             continue
         previous = rates.get((role, previous_week)) if previous_week else None
+        if {(role, latest), (role, previous_week)} & banded:
+            previous = None  # a band has no exact value to compare
         return (
-            f"{week_text} : {labels.format_rate(rate)} des "
+            f"{week_text} : {texts[(role, latest)]} des "
             f"{labels.ROLE_IN_SENTENCE[role]} se sont connectés à l'ENT"
             f"{_rate_change(rate, previous)}"
         )
@@ -160,6 +193,7 @@ def adoption_figure(frame: pd.DataFrame) -> go.Figure:
     """One line per role: the share of enrolled users active in the ENT each week."""
     weeks = _weeks(frame) if not frame.empty else []
     rates = _rate_by_role_and_week(frame) if not frame.empty else {}
+    texts = _rate_text_by_role_and_week(frame) if not frame.empty else {}
     roles_present = set(frame["role"]) if not frame.empty else set()
     figure = go.Figure()
     for role in labels.ROLES:
@@ -176,8 +210,8 @@ def adoption_figure(frame: pd.DataFrame) -> go.Figure:
                 line={"color": ROLE_COLOURS[role], "width": 3},
                 marker={"symbol": ROLE_MARKERS[role], "size": 8},
                 customdata=[
-                    [labels.format_week(week).capitalize(), labels.format_rate(value)]
-                    for week, value in zip(weeks, values, strict=True)
+                    [labels.format_week(week).capitalize(), texts.get((role, week), labels.format_rate(None))]
+                    for week in weeks
                 ],
                 hovertemplate=(
                     f"%{{customdata[0]}}<br>{labels.ROLE_TITLES[role]} : %{{customdata[1]}}<extra></extra>"
@@ -263,7 +297,14 @@ def homework_figure(frame: pd.DataFrame) -> go.Figure:
 
 def _reach_by_service_and_week(frame: pd.DataFrame) -> dict[tuple[str, dt.date], float | None]:
     return {
-        (row.service, _as_date(row.week_start)): (None if row.is_suppressed else _value(row.reach))
+        (row.service, _as_date(row.week_start)): _rate_and_text(row, "reach")[0]
+        for row in frame.itertuples(index=False)
+    }
+
+
+def _reach_text_by_service_and_week(frame: pd.DataFrame) -> dict[tuple[str, dt.date], str]:
+    return {
+        (row.service, _as_date(row.week_start)): _rate_and_text(row, "reach")[1]
         for row in frame.itertuples(index=False)
     }
 
@@ -286,10 +327,8 @@ def service_reach_finding(frame: pd.DataFrame, role: str) -> str:
     value, service = max(candidates, key=lambda candidate: (candidate[0], candidate[1]))
     subject, plural = labels.SERVICE_AS_SUBJECT[service]
     verb = "ont" if plural else "a"
-    return (
-        f"{week_text} : {subject} {verb} touché {labels.format_rate(value)} des {audience}, "
-        "plus que tout autre service"
-    )
+    text = _reach_text_by_service_and_week(frame)[(service, latest)]
+    return f"{week_text} : {subject} {verb} touché {text} des {audience}, plus que tout autre service"
 
 
 def service_reach_figure(frame: pd.DataFrame, role: str) -> go.Figure:
@@ -298,20 +337,12 @@ def service_reach_figure(frame: pd.DataFrame, role: str) -> go.Figure:
     services_present = set(frame["service"]) if not frame.empty else set()
     services = [service for service in labels.SERVICES if service in services_present]
     reach = _reach_by_service_and_week(frame) if not frame.empty else {}
-    suppressed = (
-        {(row.service, _as_date(row.week_start)) for row in frame.itertuples() if row.is_suppressed}
-        if not frame.empty
-        else set()
-    )
+    reach_text = _reach_text_by_service_and_week(frame) if not frame.empty else {}
+    hidden = {key for key, value in reach.items() if value is None}  # suppressed, or withheld
     z = [[reach.get((service, week)) for week in weeks] for service in services]
     text = [
-        [
-            "masqué"
-            if (service, week) in suppressed
-            else ("" if value is None else labels.format_rate(value))
-            for week, value in zip(weeks, row, strict=True)
-        ]
-        for service, row in zip(services, z, strict=True)
+        ["masqué" if (service, week) in hidden else reach_text.get((service, week), "") for week in weeks]
+        for service in services
     ]
     figure = go.Figure(
         go.Heatmap(

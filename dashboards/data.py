@@ -142,10 +142,20 @@ def schools() -> list[str]:
     return frame["school_uai"].tolist()
 
 
+def _bands(table: str, *rates: str) -> str:
+    """`, <rate>_band` for each rate the release publishes in bands (rule 7), if it has them."""
+    frame = _read(
+        "select column_name from information_schema.columns where table_catalog = ? and table_name = ?",
+        (PUBLISHED_CATALOG, table),
+    )
+    present = set(frame["column_name"])
+    return "".join(f", {rate}_band" for rate in rates if f"{rate}_band" in present)
+
+
 def adoption_weekly(school_uai: str) -> pd.DataFrame:
     frame = _read(
-        "select role, week_start, enrolled, active_users, adoption_rate, is_suppressed "
-        "from main.adoption_weekly where school_uai = ?",
+        f"select role, week_start, enrolled, active_users, adoption_rate{_bands('adoption_weekly', 'adoption_rate')}, "
+        "is_suppressed from main.adoption_weekly where school_uai = ?",
         (school_uai,),
     )
     return _in_reading_order(frame, "role", ROLES)
@@ -160,9 +170,10 @@ def classes(school_uai: str) -> list[str]:
 
 
 def homework_class_weekly(school_uai: str, class_id: str) -> pd.DataFrame:
+    bands = _bands("homework_class_weekly", "submission_rate", "on_time_rate")
     return _read(
         "select week_start, homework_count, expected, on_time, late, missing, pending, "
-        "submission_rate, on_time_rate, is_suppressed "
+        f"submission_rate, on_time_rate{bands}, is_suppressed "
         "from main.homework_class_weekly where school_uai = ? and class_id = ? "
         "order by week_start",
         (school_uai, class_id),
@@ -171,8 +182,8 @@ def homework_class_weekly(school_uai: str, class_id: str) -> pd.DataFrame:
 
 def service_usage_weekly(school_uai: str, role: str) -> pd.DataFrame:
     frame = _read(
-        "select service, week_start, enrolled, users, reach, is_suppressed "
-        "from main.service_usage_weekly where school_uai = ? and role = ?",
+        f"select service, week_start, enrolled, users, reach{_bands('service_usage_weekly', 'reach')}, "
+        "is_suppressed from main.service_usage_weekly where school_uai = ? and role = ?",
         (school_uai, role),
     )
     return _in_reading_order(frame, "service", SERVICES)
@@ -201,9 +212,7 @@ def release_facts() -> ReleaseFacts:
         return ReleaseFacts()
     known = ReleaseFacts.__dataclass_fields__
     row = {name: value for name, value in frame.iloc[0].items() if name in known}
-    return ReleaseFacts(
-        **{name: None if pd.isna(value) else _plain(value) for name, value in row.items()}
-    )
+    return ReleaseFacts(**{name: None if pd.isna(value) else _plain(value) for name, value in row.items()})
 
 
 def _plain(value):

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 import pandas as pd
 
 MINIMUM_GROUP_SIZE = 5
 
-SUPPRESSED_TEXT = f"masqué (< {MINIMUM_GROUP_SIZE} personnes)"
+# One wording for every hidden cell: saying which ones are the small groups would undo the
+# complementary suppression that hides others beside them (DESIGN.md §4 rule 6).
+SUPPRESSED_TEXT = "masqué (secret statistique)"
 PRIVACY_FOOTER = f"Les groupes de moins de {MINIMUM_GROUP_SIZE} personnes sont masqués (RGPD)."
 SUPPRESSED_GAP_CAPTION = (
-    "Un trou dans une courbe ou une barre absente signale un groupe de moins de "
-    f"{MINIMUM_GROUP_SIZE} personnes : sa valeur est masquée, elle ne vaut pas zéro."
+    "Un trou dans une courbe ou une barre absente signale une valeur masquée (secret statistique : "
+    f"un groupe de moins de {MINIMUM_GROUP_SIZE} personnes, ou une case qui permettrait de le "
+    "retrouver par soustraction) ; elle ne vaut pas zéro."
 )
 MISSING_PUBLICATION_MESSAGE = (
     "Aucune publication trouvée : lancez `reperes run` pour produire les indicateurs, "
@@ -131,6 +135,9 @@ MONTHS = (
 PERCENT = "\u00a0%"
 # Rule 7 of DESIGN §4: "every pupil did / none did" is not spelled out in words.
 HIGH_BAND, LOW_BAND = 0.95, 0.05
+# The release publishes a small group's extreme rate as a band ("≥ 95 %") in `<rate>_band`.
+BAND_SUFFIX = "_band"
+_BAND_LABEL = re.compile(r"^(≤|≥) (\d+)\u00a0%$")
 
 
 def is_missing(value: object) -> bool:
@@ -154,8 +161,18 @@ def format_week(week_start: dt.date | pd.Timestamp) -> str:
     return f"semaine du {format_date(week_start)}"
 
 
-def format_rate(rate: float | None) -> str:
+def band_bound(band: object) -> float | None:
+    """Where a published band is drawn: at its bound ("≥ 90 %" at 0.90, "≤ 5 %" at 0.05)."""
+    if is_missing(band):
+        return None
+    match = _BAND_LABEL.match(str(band))
+    return int(match.group(2)) / 100 if match else None
+
+
+def format_rate(rate: float | None, band: object = None) -> str:
     """A rate for a sentence or a table; extremes are given as bands, NULL as masked."""
+    if not is_missing(band):
+        return str(band)
     if is_missing(rate):
         return SUPPRESSED_TEXT
     if rate >= HIGH_BAND:
@@ -179,7 +196,7 @@ def french_table(frame: pd.DataFrame) -> pd.DataFrame:
     """
     shown = pd.DataFrame(index=frame.index)
     for column in frame.columns:
-        if column == "is_suppressed":
+        if column == "is_suppressed" or column.endswith(BAND_SUFFIX):
             continue
         values = frame[column]
         if column == "week_start":
@@ -187,7 +204,8 @@ def french_table(frame: pd.DataFrame) -> pd.DataFrame:
         elif column in VALUE_TITLES:
             text = [VALUE_TITLES[column].get(value, value) for value in values]
         elif column in RATE_COLUMNS:
-            text = [format_rate(value) for value in values]
+            bands = frame[column + BAND_SUFFIX] if column + BAND_SUFFIX in frame else [None] * len(frame)
+            text = [format_rate(value, band) for value, band in zip(values, bands, strict=True)]
         elif pd.api.types.is_numeric_dtype(values):
             text = [format_count(value) for value in values]
         else:

@@ -13,6 +13,7 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipelines.pseudonymization import KEY_FILE_ENV_VAR, PseudonymKeyError, generate_key_hex
 from pipelines.settings import (
@@ -22,6 +23,10 @@ from pipelines.settings import (
     PUBLISHED_FILE,
     REPO_ROOT,
 )
+
+if TYPE_CHECKING:
+    from pipelines.retention import Compaction
+    from pipelines.runner import LandingOutcome
 
 DEFAULT_DEMO_DIR = Path("var/demo")
 DEFAULT_PORT = 8501
@@ -62,6 +67,8 @@ def command_run(arguments: argparse.Namespace) -> None:
         Path(arguments.landing),
         Path(arguments.data_dir),
         key_file=Path(arguments.key_file) if arguments.key_file else None,
+        keep_landing=getattr(arguments, "keep_landing", False),
+        archive_dir=Path(arguments.archive) if getattr(arguments, "archive", None) else None,
     )
     _say(
         f"\nRun {outcome.run_id} done in {time.monotonic() - started:.1f} s "
@@ -70,6 +77,77 @@ def command_run(arguments: argparse.Namespace) -> None:
     for line in outcome.summary.lines():
         _say("  " + line)
     _say(f"Published: {Path(arguments.data_dir) / PUBLISHED_FILE}")
+    if outcome.landing is not None:
+        _say(describe_landing(outcome.landing))
+
+
+def describe_landing(landing: LandingOutcome) -> str:
+    if landing.disposition == "kept":
+        text = "Landing files kept (--keep-landing: for simulated data only, not for school data)."
+    elif landing.disposition == "archived":
+        text = f"Landing files loaded: {landing.files} moved to {landing.archive}."
+    else:
+        text = f"Landing files loaded: {landing.files} deleted."
+    if landing.disposition != "kept" and landing.files_left:
+        text += (
+            f" {landing.files_left} file(s) left in the landing folder: not loaded "
+            "(undated, unreadable: see staging.quarantine) or delivered during the run."
+        )
+    return text
+
+
+def command_purge(arguments: argparse.Namespace) -> None:
+    from pipelines.runner import purge_warehouse
+
+    started = time.monotonic()
+    today = arguments.today or date.today()
+    verb = "Counting what a purge would remove" if arguments.dry_run else "Purging"
+    _say(f"{verb} in {arguments.data_dir} as of {today} …")
+    outcome = purge_warehouse(Path(arguments.data_dir), today=today, dry_run=arguments.dry_run)
+    for line in outcome.counts.lines():
+        _say("  " + line)
+    if arguments.dry_run:
+        _say("Dry run: nothing was deleted.")
+    elif outcome.run_id is None:
+        _say("Nothing to purge: the release and the warehouse are unchanged.")
+    else:
+        _say(f"Release rebuilt by run {outcome.run_id}.")
+        _say(describe_compaction(outcome.compaction))
+    _say(f"Done in {time.monotonic() - started:.1f} s.")
+
+
+def command_erase(arguments: argparse.Namespace) -> None:
+    from pipelines.runner import erase_account
+
+    account_id = sys.stdin.readline() if arguments.account_id == "-" else arguments.account_id
+    started = time.monotonic()
+    _say(f"Erasing one account from {arguments.data_dir} …")
+    outcome = erase_account(
+        Path(arguments.data_dir),
+        account_id,
+        key_file=Path(arguments.key_file) if arguments.key_file else None,
+        today=arguments.today,
+    )
+    counts = outcome.counts
+    if counts.events_removed or counts.memberships_removed:
+        _say(f"  events removed                {counts.events_removed:>10,}")
+        _say(f"  roster memberships removed    {counts.memberships_removed:>10,}")
+    else:
+        _say("  No row of this account under the current key (nothing to remove).")
+    already = "was already" if counts.already_deny_listed else "is now"
+    _say(f"  The account {already} on the deny-list: its rows are dropped if delivered again.")
+    _say(f"Release rebuilt by run {outcome.run_id}.")
+    _say(describe_compaction(outcome.compaction))
+    _say(f"Done in {time.monotonic() - started:.1f} s.")
+
+
+def describe_compaction(compaction: Compaction | None) -> str:
+    if compaction is None:
+        return "Warehouse not compacted."
+    return (
+        f"Warehouse compacted: {compaction.bytes_before:,} -> {compaction.bytes_after:,} bytes "
+        "(deleted rows' bytes are gone from the file)."
+    )
 
 
 def serve_dashboard(data_dir: Path, port: int) -> int:
@@ -135,7 +213,7 @@ def demo_key_file(demo_dir: Path) -> Path:
 def command_demo(arguments: argparse.Namespace) -> None:
     demo_dir = Path(arguments.dir)
     landing, data_dir = demo_dir / "landing", demo_dir / "data"
-    if not (landing / "events").is_dir() or arguments.fresh:
+    if not any((landing / "events").glob("*")) or arguments.fresh:
         command_simulate(
             argparse.Namespace(
                 out=landing,
@@ -149,7 +227,8 @@ def command_demo(arguments: argparse.Namespace) -> None:
     else:
         _say(f"Reusing the simulated landing files in {landing} (--fresh to simulate again).")
     key_file = demo_key_file(demo_dir)
-    command_run(argparse.Namespace(landing=landing, data_dir=data_dir, key_file=key_file))
+    # Simulated data only: the demo keeps its landing files so that it can be run again.
+    command_run(argparse.Namespace(landing=landing, data_dir=data_dir, key_file=key_file, keep_landing=True))
     if not arguments.no_dashboard:
         command_dashboard(argparse.Namespace(data_dir=data_dir, port=arguments.port))
 
@@ -175,7 +254,41 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--key-file", help="file holding the pseudonymization key in hex (else $REPERES_PSEUDONYM_KEY)"
     )
+    run.add_argument(
+        "--archive",
+        help="move the loaded landing files there (else $REPERES_LANDING_ARCHIVE; else they are deleted)",
+    )
+    run.add_argument(
+        "--keep-landing",
+        action="store_true",
+        help="leave the landing files in place: for demos and tests on simulated data only",
+    )
     run.set_defaults(handler=command_run)
+
+    purge = commands.add_parser(
+        "purge", help="delete expired events and leavers, rebuild the release, compact the warehouse"
+    )
+    purge.add_argument("--data-dir", required=True, help="where warehouse.duckdb and published.duckdb live")
+    purge.add_argument(
+        "--today", type=date.fromisoformat, help="the day the retention is counted from (default: today)"
+    )
+    purge.add_argument("--dry-run", action="store_true", help="count what would go, delete nothing")
+    purge.set_defaults(handler=command_purge)
+
+    erase = commands.add_parser(
+        "erase", help="erase one ENT account (right to erasure or to object) and deny-list it"
+    )
+    erase.add_argument("--data-dir", required=True, help="where warehouse.duckdb and published.duckdb live")
+    erase.add_argument(
+        "--account-id",
+        required=True,
+        help="the ENT account id, or - to read it from standard input (keeps it out of the shell history)",
+    )
+    erase.add_argument(
+        "--key-file", help="file holding the pseudonymization key in hex (else $REPERES_PSEUDONYM_KEY)"
+    )
+    erase.add_argument("--today", type=date.fromisoformat, help="the day recorded in the erasure log")
+    erase.set_defaults(handler=command_erase)
 
     dashboard = commands.add_parser("dashboard", help="serve the dashboards on published.duckdb")
     dashboard.add_argument("--data-dir", required=True)

@@ -23,9 +23,20 @@ from pipelines.settings import (
     RETENTION_DAYS,
 )
 
-FRENCH_MONTHS = (
-    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split()
-)
+FRENCH_MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
 
 
 @dataclass(frozen=True)
@@ -79,9 +90,7 @@ def _fields_table() -> list[str]:
     for source_label, name in (("journaux de l'ENT", "events"), ("annuaire", "roster")):
         contract = load_contract(name)
         for column in contract.columns:
-            lines.append(
-                f"| {column.business_name} | {source_label} | {_treatment(contract, column.name)} |"
-            )
+            lines.append(f"| {column.business_name} | {source_label} | {_treatment(contract, column.name)} |")
     return lines
 
 

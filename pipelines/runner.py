@@ -3,28 +3,55 @@
 `reperes run` and the end-to-end tests both come through here: the job of the Dagster
 definitions is executed for the range of delivery days found in the landing folder, as one
 ranged run (not one run per day), and the run shows in the Dagster UI of the same DAGSTER_HOME.
+`reperes purge` and `reperes erase` come through here too: they delete rows in staging (plain
+Python, so that no pseudonym reaches Dagster's storage), rebuild the models and the release
+with the `rebuild_release` job, and compact the warehouse file.
 """
 
 from __future__ import annotations
 
 import os
+import socket
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import dagster as dg
+import duckdb
+import psutil
 
 from pipelines.ingestion import delivery_day, is_landing_file
-from pipelines.pseudonymization import KEY_FILE_ENV_VAR, load_key
+from pipelines.pseudonymization import KEY_FILE_ENV_VAR, load_key, pseudonym
+from pipelines.retention import (
+    LANDING_ARCHIVE_ENV_VAR,
+    Compaction,
+    ErasureCounts,
+    PurgeCounts,
+    compact_database,
+    erase_person,
+    mark_retention_completed,
+    purge_expired,
+    retention_pending,
+)
 from pipelines.run_summary import RunSummary, read_run_summary
 from pipelines.settings import (
     DATA_DIR_ENV_VAR,
+    K_SCHOOL,
     LANDING_DIR_ENV_VAR,
+    NATIVE_SOURCE,
     PUBLISHED_FILE,
     WAREHOUSE_FILE,
 )
+from pipelines.warehouse import connect_warehouse
+
+T = TypeVar("T")
 
 PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
 PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
+PROCESS_TAG = "reperes/pid"
+HOST_TAG = "reperes/host"
 
 # Telemetry off: school data, and no network here. Pools: one writer on the warehouse.
 DAGSTER_YAML = """\
@@ -41,11 +68,22 @@ class PipelineError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class LandingOutcome:
+    """What became of the landing files after the run: counts only."""
+
+    disposition: str  # "deleted", "archived" or "kept"
+    files: int
+    files_left: int  # still in the landing folder: kept, not loaded (undated, unreadable) or new
+    archive: Path | None
+
+
+@dataclass(frozen=True)
 class RunOutcome:
     run_id: str
     first_day: str
     last_day: str
     summary: RunSummary
+    landing: LandingOutcome | None = None
 
 
 def prepare_dagster_home(data_dir: Path) -> Path:
@@ -69,7 +107,8 @@ def delivery_day_range(landing: Path) -> tuple[str, str]:
     )
     if not days:
         raise PipelineError(
-            f"No event file in {landing / 'events'}: expected files named YYYY-MM-DD.parquet|csv|jsonl."
+            f"No event file in {landing / 'events'}: expected files named YYYY-MM-DD.parquet|csv|jsonl "
+            "(files loaded by earlier runs are archived or deleted: nothing new to load)."
         )
     first, last = days[0].isoformat(), days[-1].isoformat()
     first_partition = delivery_days.get_first_partition_key()
@@ -82,16 +121,89 @@ def delivery_day_range(landing: Path) -> tuple[str, str]:
     return first, last
 
 
+def release_stale_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Fail the runs of this machine whose process is gone, and free their warehouse pool slot.
+
+    A run killed outright (SIGKILL, power cut) stays STARTED and keeps its slot of the
+    one-writer pool for ever: every later run would wait on it. Runs started by the CLI carry
+    their host and process id; runs launched from the Dagster UI are watched by its daemon.
+    """
+    released = []
+    stale_statuses = [dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING]
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=stale_statuses)):
+        pid, host = run.tags.get(PROCESS_TAG), run.tags.get(HOST_TAG)
+        if pid is None or host != socket.gethostname() or psutil.pid_exists(int(pid)):
+            continue
+        instance.report_run_failed(run, message="The process running it stopped (killed or crashed).")
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        released.append(run.run_id)
+    return released
+
+
+def execute_job(job_name: str, tags: dict[str, str], run_config: dict) -> dg.ExecuteInProcessResult:
+    """Execute a job of the definitions in this process, recorded in the persistent instance."""
+    from pipelines.definitions import defs
+
+    instance = dg.DagsterInstance.get()
+    release_stale_runs(instance)
+    return defs.resolve_job_def(job_name).execute_in_process(
+        instance=instance,
+        tags={**tags, PROCESS_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()},
+        raise_on_error=False,
+        run_config=run_config,
+    )
+
+
 def _root_cause(error: dg.SerializableErrorInfo) -> str:
     while error.cause is not None:
         error = error.cause
     return error.message.strip()
 
 
-def run_pipeline(landing: Path, data_dir: Path, key_file: Path | None = None) -> RunOutcome:
+def _step_failures(result: dg.ExecuteInProcessResult) -> list[tuple[str, str]]:
+    return [
+        (event.step_key or "", _root_cause(event.event_specific_data.error))
+        for event in result.all_events
+        if event.is_step_failure and event.event_specific_data is not None
+    ]
+
+
+def _landing_outcome(
+    data_dir: Path, landing: Path, run_id: str, keep_landing: bool, archive_dir: Path | None
+) -> LandingOutcome:
+    left = sum(
+        1 for folder in ("events", "roster") for path in (landing / folder).glob("*") if is_landing_file(path)
+    )
+    if keep_landing:
+        return LandingOutcome("kept", 0, left, None)
+    with duckdb.connect(str(data_dir / WAREHOUSE_FILE), read_only=True) as connection:
+        disposed = connection.execute(
+            "select count(*) from raw.landing_disposals where run_id = ?", [run_id]
+        ).fetchone()[0]
+    if archive_dir is not None:
+        return LandingOutcome("archived", disposed, left, archive_dir / run_id)
+    return LandingOutcome("deleted", disposed, left, None)
+
+
+def run_pipeline(
+    landing: Path,
+    data_dir: Path,
+    key_file: Path | None = None,
+    *,
+    keep_landing: bool = False,
+    archive_dir: Path | None = None,
+) -> RunOutcome:
+    """Load, check and publish; then the loaded landing files are deleted, or moved to
+    archive_dir (default $REPERES_LANDING_ARCHIVE), unless keep_landing (demos, tests)."""
     landing, data_dir = landing.resolve(), data_dir.resolve()
     if not landing.is_dir():
         raise PipelineError(f"The landing folder {landing} does not exist.")
+    if archive_dir is None and os.environ.get(LANDING_ARCHIVE_ENV_VAR):
+        archive_dir = Path(os.environ[LANDING_ARCHIVE_ENV_VAR])
+    if archive_dir is not None:
+        archive_dir = archive_dir.resolve()
+        if archive_dir.is_relative_to(landing):
+            raise PipelineError(f"The archive {archive_dir} must be outside the landing folder {landing}.")
     if key_file is not None:
         os.environ[KEY_FILE_ENV_VAR] = str(key_file.resolve())
     load_key()  # fail before Dagster starts, with the key's own message
@@ -101,23 +213,133 @@ def run_pipeline(landing: Path, data_dir: Path, key_file: Path | None = None) ->
     prepare_dagster_home(data_dir)
     first_day, last_day = delivery_day_range(landing)
 
-    from pipelines.definitions import defs
-
-    instance = dg.DagsterInstance.get()
-    result = defs.resolve_job_def("refresh_all").execute_in_process(
-        instance=instance,
+    result = execute_job(
+        "refresh_all",
         tags={PARTITION_RANGE_START_TAG: first_day, PARTITION_RANGE_END_TAG: last_day},
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        run_config={
+            "loggers": {"console": {"config": {"log_level": "INFO"}}},
+            "ops": {
+                "landing_disposals": {
+                    "config": {"keep_landing": keep_landing, "archive_dir": str(archive_dir or "")}
+                }
+            },
+        },
     )
     if not result.success:
-        failures = [
-            f"{event.step_key}: {_root_cause(event.event_specific_data.error)}"
-            for event in result.all_events
-            if event.is_step_failure and event.event_specific_data is not None
-        ]
+        failures = _step_failures(result)
+        if failures and all(step == "landing_disposals" for step, _ in failures):
+            raise PipelineError(
+                f"Run {result.run_id} published its release, but the loaded landing files could not "
+                "all be removed; remove or archive them by hand before the next run.\n"
+                + "\n".join(f"{step}: {cause}" for step, cause in failures)
+            )
         raise PipelineError(
-            f"Run {result.run_id} failed; the previous release is unchanged.\n" + "\n".join(failures)
+            f"Run {result.run_id} failed; the previous release is unchanged and the landing files stay.\n"
+            + "\n".join(f"{step}: {cause}" for step, cause in failures)
         )
     summary = read_run_summary(data_dir / WAREHOUSE_FILE, data_dir / PUBLISHED_FILE)
-    return RunOutcome(result.run_id, first_day, last_day, summary)
+    landing_outcome = _landing_outcome(data_dir, landing, result.run_id, keep_landing, archive_dir)
+    return RunOutcome(result.run_id, first_day, last_day, summary, landing_outcome)
+
+
+# --- Purge and erasure (privacy rule 4): delete in staging, rebuild through Dagster, compact.
+
+
+@dataclass(frozen=True)
+class PurgeOutcome:
+    counts: PurgeCounts
+    run_id: str | None  # None for a dry run
+    compaction: Compaction | None
+
+
+@dataclass(frozen=True)
+class ErasureOutcome:
+    counts: ErasureCounts
+    run_id: str
+    compaction: Compaction
+
+
+def _open_existing_warehouse(data_dir: Path) -> Path:
+    warehouse = data_dir / WAREHOUSE_FILE
+    if not warehouse.is_file():
+        raise PipelineError(f"There is no warehouse at {warehouse}: nothing to purge or erase.")
+    os.environ[DATA_DIR_ENV_VAR] = str(data_dir)
+    # The rebuild reads no landing file, but the warehouse resource names a landing folder.
+    os.environ.setdefault(LANDING_DIR_ENV_VAR, str(data_dir))
+    prepare_dagster_home(data_dir)
+    return warehouse
+
+
+def _in_warehouse(warehouse: Path, action: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    try:
+        with connect_warehouse(warehouse, K_SCHOOL) as connection:
+            return action(connection)
+    except duckdb.IOException as error:
+        raise PipelineError(
+            f"The warehouse {warehouse} is in use by another process (a run, the Dagster UI?): "
+            f"try again when it is done. ({str(error).splitlines()[0]})"
+        ) from None
+
+
+def _rebuild_and_compact(warehouse: Path, tags: dict[str, str]) -> tuple[str, Compaction]:
+    """Rebuild models and release from staging as it is, then rewrite the warehouse file.
+
+    Both logs' rows of this operation stay `completed = false` until the compaction is done,
+    so that a purge after a failed rebuild does both again even if it deletes nothing new.
+    """
+    result = execute_job(
+        "rebuild_release", tags=tags, run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+    )
+    if not result.success:
+        raise PipelineError(
+            f"The rows are deleted from staging, but the rebuild (run {result.run_id}) failed: the "
+            "previous release still counts them. Run `reperes purge` again once the cause is fixed.\n"
+            + "\n".join(f"{step}: {cause}" for step, cause in _step_failures(result))
+        )
+    compaction = compact_database(warehouse)
+    _in_warehouse(warehouse, mark_retention_completed)
+    return result.run_id, compaction
+
+
+def purge_warehouse(data_dir: Path, today: date | None = None, dry_run: bool = False) -> PurgeOutcome:
+    """Purge expired events and leavers (as of `today`, a frozen clock in tests), rebuild, compact."""
+    data_dir = data_dir.resolve()
+    today = today or date.today()
+    warehouse = _open_existing_warehouse(data_dir)
+    counts, pending = _in_warehouse(
+        warehouse,
+        lambda connection: (purge_expired(connection, today, dry_run=dry_run), retention_pending(connection)),
+    )
+    if dry_run:
+        return PurgeOutcome(counts, None, None)
+    tags = {
+        "reperes/operation": "purge",
+        "reperes/today": today.isoformat(),
+        "reperes/events_removed": str(counts.events_removed),
+        "reperes/memberships_removed": str(counts.memberships_removed),
+    }
+    run_id, compaction = _rebuild_and_compact(warehouse, tags) if pending else (None, None)
+    return PurgeOutcome(counts, run_id, compaction)
+
+
+def erase_account(
+    data_dir: Path, account_id: str, key_file: Path | None = None, today: date | None = None
+) -> ErasureOutcome:
+    """Erase one ENT account (right to erasure or to object): delete, deny-list, rebuild, compact.
+
+    The account id only lives in this function's memory: its pseudonym under the current key
+    is what is deleted and deny-listed; neither reaches Dagster, a log or the output.
+    """
+    data_dir = data_dir.resolve()
+    account_id = account_id.strip()  # ingestion trims every value the same way
+    if not account_id:
+        raise PipelineError("The account id is empty.")
+    if key_file is not None:
+        os.environ[KEY_FILE_ENV_VAR] = str(key_file.resolve())
+    user_key = pseudonym(load_key(), NATIVE_SOURCE, account_id)
+    warehouse = _open_existing_warehouse(data_dir)
+    counts = _in_warehouse(
+        warehouse, lambda connection: erase_person(connection, user_key, today or date.today())
+    )
+    run_id, compaction = _rebuild_and_compact(warehouse, {"reperes/operation": "erasure"})
+    return ErasureOutcome(counts, run_id, compaction)

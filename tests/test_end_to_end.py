@@ -15,6 +15,8 @@ pytestmark = pytest.mark.slow
 
 PUBLISHED_TABLES = {
     "adoption_weekly",
+    "adoption_school_weekly",
+    "adoption_department_weekly",
     "service_usage_weekly",
     "homework_class_weekly",
     "data_quality_weekly",
@@ -57,6 +59,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         str(root / "data"),
         "--key-file",
         str(key_file),
+        "--keep-landing",  # the tests below read the simulated roster
         env=environment,
     )
     assert ran.returncode == 0, ran.stdout + ran.stderr

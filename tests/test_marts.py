@@ -1,12 +1,18 @@
-"""The three skeleton marts on a tiny département, against figures computed by hand.
+"""The marts on a tiny département, against figures computed by hand; then what the release
+publishes of them.
 
 School 0920001B (the UAI key letter of 0920001 is B). Weeks: W1 = Monday 2025-09-01,
-W2 = 2025-09-08, W3 = 2025-09-15. k = 5.
+W2 = 2025-09-08, W3 = 2025-09-15. k = 5 inside the school, 10 across schools.
 
 Roster:
 - class 6A: pupils p1..p5 all year, p6 joins on 2025-09-10, p7 leaves on 2025-09-05;
 - class 5B: pupils q1, q2 (a class too small to publish on its own);
-- parents par1..par5 (exactly k = 5: published), one teacher t1 (suppressed).
+- parents par1..par5 (exactly k = 5), one teacher t1 (below k).
+
+The marts (warehouse) hold the exact figures; the release protects them (pipelines/privacy).
+With a single school, the département is this school: its rows (8 pupils, 1 teacher, 5
+parents) are below k = 10, and the school's rows would give them back, so every role row is
+hidden and only the all-roles total of the school is published (see test_adoption_weekly).
 Events: see EVENTS_DAY1 / EVENTS_DAY2 / EVENTS_DAY3; x9 is missing from the roster,
 p7's login on 2025-09-09 falls after p7 left, the login of p1 is delivered twice,
 one row has an unknown role, and a column `ip` is outside the contract.
@@ -76,7 +82,7 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunOutcome, 
         monkeypatch.delenv(name)
     monkeypatch.setenv("REPERES_PSEUDONYM_KEY", TEST_KEY_HEX)
     try:
-        outcome = run_pipeline(landing, root / "data")
+        outcome = run_pipeline(landing, root / "data", keep_landing=True)
     finally:
         monkeypatch.undo()
     return outcome, root / "data" / "published.duckdb"
@@ -84,6 +90,12 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunOutcome, 
 
 def published_rows(published: Path, sql: str) -> list[tuple]:
     with duckdb.connect(str(published), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def warehouse_rows(published: Path, sql: str) -> list[tuple]:
+    """The exact marts, and the release candidate with its suppression reasons."""
+    with duckdb.connect(str(published.parent / "warehouse.duckdb"), read_only=True) as connection:
         return connection.execute(sql).fetchall()
 
 
@@ -107,58 +119,122 @@ def test_run_summary_balances(pipeline_run):
 
 
 def test_adoption_weekly(pipeline_run):
-    rows = published_rows(
+    rows = warehouse_rows(
         pipeline_run[1],
-        "select role, week_start, enrolled, active_users, adoption_rate, is_suppressed "
-        "from adoption_weekly order by role, week_start",
+        "select role, week_start, enrolled, active_users, adoption_rate "
+        "from marts.adoption_weekly order by role, week_start",
     )
     assert rows == [
-        ("eleve", W1, 8, 4, 0.5, False),  # p1-p5, p7, q1, q2; active p1, p2, p3, p7 (not x9)
-        ("eleve", W2, 8, 2, 0.25, False),  # p7 left, p6 joined; active p1, p6 (not p7)
-        ("enseignant", W1, None, None, None, True),  # one teacher < k
-        ("enseignant", W2, None, None, None, True),
-        ("parent", W1, 5, 1, 0.2, False),  # exactly k parents: published
-        ("parent", W2, 5, 0, 0.0, False),
+        ("eleve", W1, 8, 4, 0.5),  # p1-p5, p7, q1, q2; active p1, p2, p3, p7 (not x9)
+        ("eleve", W2, 8, 2, 0.25),  # p7 left, p6 joined; active p1, p6 (not p7)
+        ("enseignant", W1, 1, 1, 1.0),  # t1 created hw1 and hw3
+        ("enseignant", W2, 1, 1, 1.0),  # t1 created hw2
+        ("parent", W1, 5, 1, 0.2),  # par1 read a message
+        ("parent", W2, 5, 0, 0.0),
     ]
+    # One school: the département's rows are the school's, below k = 10, so primary there.
+    department = warehouse_rows(
+        pipeline_run[1],
+        "select role, week_start, enrolled, active_users, adoption_rate "
+        "from marts.adoption_department_weekly order by role, week_start",
+    )
+    assert department == rows
+    published = published_rows(
+        pipeline_run[1],
+        "select role, week_start, enrolled, active_users, adoption_rate, adoption_rate_band, is_suppressed "
+        "from adoption_weekly order by role, week_start",
+    )
+    assert published == [(role, week, None, None, None, None, True) for role, week, *_ in rows]
+    reasons = warehouse_rows(
+        pipeline_run[1],
+        "select role, suppression_reason from release.adoption_weekly group by all order by all",
+    )
+    # The teacher: 1 < 5. Pupils (8) and parents (5) pass k = 5 but would give the département's
+    # rows (8 and 5 < 10) back: complementary.
+    assert reasons == [("eleve", "complementary"), ("enseignant", "k"), ("parent", "complementary")]
+    assert published_rows(
+        pipeline_run[1], "select is_suppressed, count(*) from adoption_department_weekly group by all"
+    ) == [(True, 6)]
+    # The school, all roles: 14 persons (8 pupils, 1 teacher, 5 parents); active W1 p1, p2, p3,
+    # p7, par1, t1; W2 p1, p6, t1. With every role hidden, it gives none of them back, and
+    # 6/14 and 3/14 are not extreme (with 14 persons the bands stop at 10 % and 90 %).
+    assert published_rows(
+        pipeline_run[1],
+        "select week_start, enrolled, active_users, adoption_rate, adoption_rate_band, is_suppressed "
+        "from adoption_school_weekly order by week_start",
+    ) == [(W1, 14, 6, 6 / 14, None, False), (W2, 14, 3, 3 / 14, None, False)]
 
 
 def test_service_usage_weekly(pipeline_run):
-    rows = published_rows(
+    rows = warehouse_rows(
         pipeline_run[1],
-        "select role, service, week_start, enrolled, users, reach from service_usage_weekly "
-        "where not is_suppressed and users > 0 order by role, service, week_start",
+        "select role, service, week_start, enrolled, users, reach from marts.service_usage_weekly "
+        "where users > 0 order by role, service, week_start",
     )
     assert rows == [
         ("eleve", "devoirs", W1, 8, 4, 0.5),  # submits of p1, p2, p3, p7
         ("eleve", "messagerie", W1, 8, 1, 0.125),
         ("eleve", "portail", W1, 8, 3, 0.375),  # p1, p2, p7
         ("eleve", "portail", W2, 8, 2, 0.25),  # p1, p6
+        ("enseignant", "devoirs", W1, 1, 1, 1.0),  # t1's homework
+        ("enseignant", "devoirs", W2, 1, 1, 1.0),
         ("parent", "messagerie", W1, 5, 1, 0.2),
     ]
     grid = published_rows(
         pipeline_run[1],
-        "select count(*), count_if(is_suppressed), count_if(users = 0) from service_usage_weekly",
+        "select count(*), count_if(is_suppressed), count(users) from service_usage_weekly",
     )
-    # 3 roles x 2 weeks x 9 services; the teacher's 18 rows suppressed; unused services show 0.
-    assert grid == [(54, 18, 31)]
+    # 3 roles x 2 weeks x 9 services. Each row repeats the population of its adoption row,
+    # all hidden (see test_adoption_weekly): every service row is hidden with it.
+    assert grid == [(54, 54, 0)]
+    assert warehouse_rows(pipeline_run[1], "select count_if(users = 0) from marts.service_usage_weekly") == [
+        (47,)  # unused services show 0 in the marts: 54 - 7 rows above
+    ]
 
 
 def test_homework_class_weekly(pipeline_run):
+    exact = warehouse_rows(
+        pipeline_run[1],
+        "select class_id, week_start, homework_count, pupils, expected, on_time, late, missing, "
+        "pending, submission_rate, on_time_rate from marts.homework_class_weekly order by class_id, week_start",
+    )
+    assert exact == [
+        # hw3 due Fri 5 Sept 08:00: q1 and q2 expected, neither submitted.
+        ("5B", W1, 1, 2, 2, 0, 0, 2, 0, 0.0, 0.0),
+        # hw1 due Wed 3 Sept 18:00: expected p1-p5 and p7 (enrolled that day, p6 not yet).
+        # On time: p7 (12:00), p2 (17:10 naive Paris time), p1 (exactly 18:00); late: p3.
+        ("6A", W1, 1, 6, 6, 3, 1, 2, 0, 4 / 6, 3 / 6),
+        # hw2 due 15 Sept, after the last event: pending for p1-p6.
+        ("6A", W3, 1, 6, 6, 0, 0, 0, 6, 0.0, 0.0),
+    ]
     rows = published_rows(
         pipeline_run[1],
         "select class_id, week_start, homework_count, pupils, expected, on_time, late, missing, "
-        "pending, submission_rate, on_time_rate, is_suppressed "
+        "pending, submission_rate, on_time_rate, submission_rate_band, on_time_rate_band, is_suppressed "
         "from homework_class_weekly order by class_id, week_start",
     )
     assert rows == [
-        # hw3: 2 pupils expected < k.
-        ("5B", W1, None, None, None, None, None, None, None, None, None, True),
-        # hw1 due Wed 3 Sept 18:00: expected p1-p5 and p7 (enrolled that day, p6 not yet).
-        # On time: p7 (12:00), p2 (17:10 naive Paris time), p1 (exactly 18:00); late: p3.
-        ("6A", W1, 1, 6, 6, 3, 1, 2, 0, 4 / 6, 3 / 6, False),
-        # hw2 due 15 Sept, after the last event: pending for p1-p6.
-        ("6A", W3, 1, 6, 6, 0, 0, 0, 6, 0.0, 0.0, False),
+        # 2 pupils expected < k.
+        ("5B", W1, None, None, None, None, None, None, None, None, None, None, None, True),
+        # 4/6 and 3/6 are not extreme: published exactly.
+        ("6A", W1, 1, 6, 6, 3, 1, 2, 0, 4 / 6, 3 / 6, None, None, False),
+        # 0 of 6: with 6 pupils one is 17 %, so the band is "≤ 20 %" (0 or 1 of 6), and the
+        # statuses that would give the 0 back are withheld.
+        ("6A", W3, 1, 6, 6, None, None, None, None, None, None, "≤ 20\u00a0%", "≤ 20\u00a0%", False),
     ]
+
+
+def test_release_info_counts_what_the_release_hides(pipeline_run):
+    info = published_rows(
+        pipeline_run[1],
+        "select k_school, k_department, cells_published, cells_suppressed, cells_suppressed_primary, "
+        "cells_suppressed_complementary, rates_banded from release_info",
+    )
+    # Published rows: 6 + 2 + 6 + 54 + 3 + 2 (data quality) = 73. Hidden: 6 role rows, 6
+    # département rows, 54 service rows, 1 homework row = 67; primary: 2 teacher rows, 6
+    # département rows, 18 teacher service rows, the 5B homework = 27; complementary: 40.
+    # Banded: the two rates of 6A in W3.
+    assert info == [(5, 10, 73, 67, 27, 40, 2)]
 
 
 def test_data_quality_counts_unmatched_events(pipeline_run):
@@ -176,9 +252,12 @@ def test_published_file_holds_no_pseudonym_or_contract_extra(pipeline_run):
     )
     names = {column for _, column in columns}
     assert not names & {"user_key", "event_key", "user_id", "event_id", "ip"}
+    assert "suppression_reason" not in names  # which hidden rows are small stays in the warehouse
     tables = {table for table, _ in columns}
     assert tables == {
         "adoption_weekly",
+        "adoption_school_weekly",
+        "adoption_department_weekly",
         "service_usage_weekly",
         "homework_class_weekly",
         "data_quality_weekly",
@@ -188,9 +267,16 @@ def test_published_file_holds_no_pseudonym_or_contract_extra(pipeline_run):
 
 def test_rerun_gives_identical_published_tables(pipeline_run, tmp_path, test_key):
     published = pipeline_run[1]
-    tables = ["adoption_weekly", "service_usage_weekly", "homework_class_weekly", "data_quality_weekly"]
+    tables = [
+        "adoption_weekly",
+        "adoption_school_weekly",
+        "adoption_department_weekly",
+        "service_usage_weekly",
+        "homework_class_weekly",
+        "data_quality_weekly",
+    ]
     before = {table: published_rows(published, f"select * from {table} order by all") for table in tables}
     landing = published.parent.parent / "landing"
-    run_pipeline(landing, published.parent)
+    run_pipeline(landing, published.parent, keep_landing=True)
     after = {table: published_rows(published, f"select * from {table} order by all") for table in tables}
     assert after == before

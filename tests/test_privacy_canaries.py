@@ -158,10 +158,14 @@ def test_neither_the_key_nor_unkeyed_hashes_of_ids_are_stored(canary_run):
 
 
 def test_users_are_still_counted_under_their_pseudonyms(canary_run):
-    """The canaries were loaded, not silently dropped: six pupils, all active in week one."""
+    """The canaries were loaded, not silently dropped: six pupils, all active in week one.
+
+    Read from the warehouse's exact marts: one school of six pupils is below the département's
+    k = 10, so the release hides the row (and the school row equal to it).
+    """
     data_dir, _ = canary_run
-    with duckdb.connect(str(data_dir / "published.duckdb"), read_only=True) as connection:
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as connection:
         row = connection.execute(
-            "select enrolled, active_users from adoption_weekly where role = 'eleve'"
+            "select enrolled, active_users from marts.adoption_weekly where role = 'eleve'"
         ).fetchall()
     assert row == [(6, 6)]

@@ -1,8 +1,8 @@
 -- adoption_weekly: one row per school, role and ISO week.
 -- enrolled = users enrolled in the school with that role during the week; active_users = those
 -- of them with at least one event in that school that week; adoption_rate = active / enrolled.
--- Privacy: a row whose enrolled population is below k is published with is_suppressed and
--- no figures (DESIGN.md §4 rule 5).
+-- Exact figures: the release suppresses, bands and audits them (DESIGN.md §4 rules 5-7) from
+-- the declarations in models/marts/_privacy.yml (population: enrolled; audience: one school).
 with enrolled_user_weeks as (
     select * from intermediate.int_enrolled_user_weeks
 ),
@@ -31,23 +31,15 @@ counted as (
     group by all
 ),
 
-flagged as (
-    select
-        *,
-        enrolled < getvariable('k_school') as is_suppressed,
-    from counted
-),
-
 final as (
     select
         school_uai,
         role,
         week_start,
-        case when not is_suppressed then enrolled end as enrolled,
-        case when not is_suppressed then active_users end as active_users,
-        case when not is_suppressed then active_users / enrolled end as adoption_rate,
-        is_suppressed,
-    from flagged
+        enrolled,
+        active_users,
+        active_users / enrolled as adoption_rate,
+    from counted
 )
 
 select * from final

@@ -2,7 +2,8 @@
 -- events = distinct events loaded; events_unmatched = those whose user is not enrolled in
 -- that school that week (missing from the roster or outside their period): they are left
 -- out of every rate, and counted here so the technical team can fix the roster.
--- Counts events, never persons, so no minimum group size applies: is_suppressed is always false.
+-- Counts events, never persons, so no minimum group size applies: _privacy.yml declares no
+-- population, and the release publishes every row with is_suppressed = false.
 with events as (
     select * from intermediate.int_events
 ),
@@ -21,7 +22,6 @@ final as (
         events.week_start,
         count(*) as events,
         count(*) filter (where enrolled_user_weeks.user_key is null) as events_unmatched,
-        false as is_suppressed,
     from events
     left join enrolled_user_weeks
         on

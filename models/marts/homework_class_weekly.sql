@@ -3,7 +3,8 @@
 -- expected = expected submissions
 -- (pupil × homework); on_time + late + missing + pending = expected; submission_rate =
 -- (on_time + late) / expected; on_time_rate = on_time / expected.
--- Privacy: suppressed when fewer than k distinct pupils are expected (DESIGN.md §4 rule 5).
+-- Exact figures: the release suppresses them when fewer than k distinct pupils are expected,
+-- bands extreme rates and audits them (DESIGN.md §4 rules 5-7, models/marts/_privacy.yml).
 with assignments as (
     select
         *,
@@ -44,7 +45,7 @@ submission_counts as (
     group by all
 ),
 
-flagged as (
+counted as (
     select
         assignment_counts.*,
         coalesce(submission_counts.expected, 0) as expected,
@@ -53,7 +54,6 @@ flagged as (
         coalesce(submission_counts.missing, 0) as missing,
         coalesce(submission_counts.pending, 0) as pending,
         coalesce(submission_counts.pupils, 0) as pupils,
-        coalesce(submission_counts.pupils, 0) < getvariable('k_school') as is_suppressed,
     from assignment_counts
     left join submission_counts
         on
@@ -67,17 +67,16 @@ final as (
         school_uai,
         class_id,
         week_start,
-        case when not is_suppressed then cast(homework_count as bigint) end as homework_count,
-        case when not is_suppressed then cast(pupils as bigint) end as pupils,
-        case when not is_suppressed then cast(expected as bigint) end as expected,
-        case when not is_suppressed then cast(on_time as bigint) end as on_time,
-        case when not is_suppressed then cast(late as bigint) end as late,
-        case when not is_suppressed then cast(missing as bigint) end as missing,
-        case when not is_suppressed then cast(pending as bigint) end as pending,
-        case when not is_suppressed then (on_time + late) / expected end as submission_rate,
-        case when not is_suppressed then on_time / expected end as on_time_rate,
-        is_suppressed,
-    from flagged
+        cast(homework_count as bigint) as homework_count,
+        cast(pupils as bigint) as pupils,
+        cast(expected as bigint) as expected,
+        cast(on_time as bigint) as on_time,
+        cast(late as bigint) as late,
+        cast(missing as bigint) as missing,
+        cast(pending as bigint) as pending,
+        (on_time + late) / nullif(expected, 0) as submission_rate,
+        on_time / nullif(expected, 0) as on_time_rate,
+    from counted
 )
 
 select * from final

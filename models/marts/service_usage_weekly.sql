@@ -2,7 +2,8 @@
 -- enrolled = users enrolled in the school with that role during the week; users = those of
 -- them active in that service there that week; reach = users / enrolled. Every service of
 -- the contract gets a row, so that an unused service shows as 0 rather than disappearing.
--- Privacy: suppressed below k enrolled (DESIGN.md §4 rule 5).
+-- Exact figures: the release suppresses, bands and audits them (DESIGN.md §4 rules 5-7) from
+-- models/marts/_privacy.yml; enrolled is the same population as adoption_weekly's row.
 with enrolled_user_weeks as (
     select * from intermediate.int_enrolled_user_weeks
 ),
@@ -54,7 +55,6 @@ flagged as (
         enrolled_groups.week_start,
         enrolled_groups.enrolled,
         coalesce(service_users.users, 0) as users,
-        enrolled_groups.enrolled < getvariable('k_school') as is_suppressed,
     from enrolled_groups
     cross join services
     left join service_users
@@ -71,10 +71,9 @@ final as (
         role,
         service,
         week_start,
-        case when not is_suppressed then enrolled end as enrolled,
-        case when not is_suppressed then users end as users,
-        case when not is_suppressed then users / enrolled end as reach,
-        is_suppressed,
+        enrolled,
+        users,
+        users / enrolled as reach,
     from flagged
 )
 

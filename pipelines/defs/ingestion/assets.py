@@ -9,6 +9,7 @@ from data_contracts.contracts import load_contract
 from pipelines.defs.partitions import WAREHOUSE_POOL, delivery_days
 from pipelines.defs.resources import WarehouseResource
 from pipelines.ingestion import delivery_day, ensure_staging_table, is_landing_file, load_file
+from pipelines.retention import drop_erased_users
 from pipelines.settings import NATIVE_SOURCE
 
 CONTRACT_FOLDERS = {"events": "events", "roster": "roster"}
@@ -66,7 +67,13 @@ def stg_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
     """One row per valid event row delivered that day; contract columns only, keyed pseudonyms, hours; the rest quarantined with file, row and rule."""
     contract = load_contract("events")
     days = [date.fromisoformat(key) for key in context.partition_keys]
-    totals = {"rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0, "files": 0}
+    totals = {
+        "rows_read": 0,
+        "rows_loaded": 0,
+        "rows_quarantined": 0,
+        "files": 0,
+        "rows_of_erased_users_dropped": 0,
+    }
     with warehouse.connect(pseudonymize=True) as connection:
         ensure_staging_table(connection, contract, "stg_events")
         for index, day in enumerate(days, start=1):
@@ -78,15 +85,21 @@ def stg_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
                 """,
                 [day],
             ).fetchall()
-            # Delete the partition's window, then insert it: re-runs and backfills are safe.
+            if not files:
+                # Files loaded by an earlier run may have been archived or deleted since
+                # (privacy rule 4): staging is their only copy, so a day without files is kept.
+                continue
+            # Delete the window of the day's files present, then insert it: re-runs and
+            # backfills are safe, and files of that day loaded earlier and since archived stay.
             connection.execute("begin transaction")
-            for table in ("staging.stg_events", "staging.quarantine", "staging.file_loads"):
-                where = (
-                    "delivered_on = ?"
-                    if table == "staging.stg_events"
-                    else "contract = 'events' and delivered_on = ?"
-                )
-                connection.execute(f"delete from {table} where {where}", [day])
+            for (file_name,) in files:
+                for table in ("staging.stg_events", "staging.quarantine", "staging.file_loads"):
+                    where = (
+                        "delivered_on = ? and file_name = ?"
+                        if table == "staging.stg_events"
+                        else "contract = 'events' and delivered_on = ? and file_name = ?"
+                    )
+                    connection.execute(f"delete from {table} where {where}", [day, file_name])
             for (file_name,) in files:
                 load = load_file(
                     connection,
@@ -103,6 +116,8 @@ def stg_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
                 totals["rows_quarantined"] += load.rows_quarantined
                 if load.error:
                     context.log.warning(f"{file_name}: {load.error}")
+            # Persons who asked for erasure or objected never reach a committed row.
+            totals["rows_of_erased_users_dropped"] += drop_erased_users(connection, "stg_events", day)
             connection.execute("commit")
             if index == len(days) or index % 20 == 0:
                 context.log.info(f"stg_events: {index}/{len(days)} days, {totals['rows_read']:,} rows read")
@@ -116,7 +131,7 @@ def stg_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
     pool=WAREHOUSE_POOL,
 )
 def stg_roster(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    """One row per valid roster (annuaire) membership: pseudonymized user, role, school, class, period; a full snapshot at each run."""
+    """One row per valid roster (annuaire) membership: pseudonymized user, role, school, class, period; a full snapshot from the latest roster delivery."""
     contract = load_contract("roster")
     totals = {"rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0, "files": 0}
     with warehouse.connect(pseudonymize=True) as connection:
@@ -124,6 +139,15 @@ def stg_roster(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
         files = connection.execute(
             "select file_name from raw.landing_files where contract = 'roster' order by file_name"
         ).fetchall()
+        if not files:
+            # The roster file loaded by an earlier run may have been archived or deleted
+            # (privacy rule 4): the snapshot it left stays until a new roster file comes.
+            kept = connection.execute("select count(*) from staging.stg_roster").fetchone()[0]
+            if kept:
+                context.log.info(f"No new roster file: the {kept:,} memberships loaded earlier stay.")
+            else:
+                context.log.warning("No roster file in landing/roster/: counts work, rates stay empty.")
+            return dg.MaterializeResult(metadata={**totals, "memberships_kept": kept})
         connection.execute("begin transaction")
         connection.execute("delete from staging.stg_roster")
         connection.execute("delete from staging.quarantine where contract = 'roster'")
@@ -142,7 +166,6 @@ def stg_roster(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
             totals["rows_read"] += load.rows_read
             totals["rows_loaded"] += load.rows_loaded
             totals["rows_quarantined"] += load.rows_quarantined
+        totals["rows_of_erased_users_dropped"] = drop_erased_users(connection, "stg_roster")
         connection.execute("commit")
-    if totals["files"] == 0:
-        context.log.warning("No roster file in landing/roster/: counts work, rates stay empty.")
     return dg.MaterializeResult(metadata=totals)

@@ -1,16 +1,19 @@
-"""Checks that guard publication: they block the release when a mart would break a privacy rule."""
+"""Checks on the marts: every row can be protected at publication (DESIGN.md §4 rule 5).
+
+The marts hold exact figures; the release (pipelines/defs/publication) suppresses them. What a
+mart must guarantee for that is checked here, and blocks the release when it fails: every row
+knows the distinct persons behind it (its population, never NULL), and its counts keep the
+relations _privacy.yml declares within the table, which the suppression and the audit rely on.
+"""
 
 import dagster as dg
 
 from pipelines.defs.resources import WarehouseResource
+from pipelines.privacy.catalog import instantiate, load_catalog, relation_violations
+from pipelines.publication import read_marts
 
-# Each mart and the column holding the population its suppression is based on (DESIGN.md §4 rule 5).
-SUPPRESSION_POPULATION = {
-    "adoption_weekly": "enrolled",
-    "service_usage_weekly": "enrolled",
-    "homework_class_weekly": "pupils",
-}
 CHECK_CELLS_RESPECT_K = "cells_respect_minimum_group_size"
+VIOLATIONS_SHOWN = 10
 
 
 def build_minimum_group_size_check(mart: str, population: str) -> dg.AssetChecksDefinition:
@@ -18,25 +21,27 @@ def build_minimum_group_size_check(mart: str, population: str) -> dg.AssetChecks
         asset=mart,
         name=CHECK_CELLS_RESPECT_K,
         blocking=True,
-        description=f"No published figure rests on fewer than k persons ({population}); suppressed rows carry no figure.",
+        description=(
+            f"Every row knows the persons behind it ({population}, never NULL) and keeps its declared "
+            "relations, so the release can suppress it below k."
+        ),
     )
     def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        catalog = load_catalog()
         with warehouse.connect() as connection:
-            unsafe_rows, leaking_rows = connection.execute(
-                f"""
-                select
-                    coalesce(count_if(not is_suppressed and ({population} is null or {population} < getvariable('k_school'))), 0),
-                    coalesce(count_if(is_suppressed and {population} is not null), 0),
-                from marts.{mart}
-                """
-            ).fetchone()
+            truth, _ = read_marts(connection, [mart], catalog)
+        rows = truth[mart]
+        unknown = sum(1 for row in rows if row[population] is None or row[population] < 0)
+        broken = relation_violations(instantiate(catalog, truth), truth)
         return dg.AssetCheckResult(
-            passed=unsafe_rows == 0 and leaking_rows == 0,
+            passed=unknown == 0 and not broken,
+            # ERROR: a row without its population cannot be suppressed below k.
             severity=dg.AssetCheckSeverity.ERROR,
             metadata={
-                "rows_below_k_not_suppressed": unsafe_rows,
-                "suppressed_rows_with_figures": leaking_rows,
-                "k": warehouse.k_school,
+                "rows": len(rows),
+                "rows_without_population": unknown,
+                "relations_broken": len(broken),
+                "first_broken": broken[:VIOLATIONS_SHOWN],
             },
         )
 
@@ -45,9 +50,11 @@ def build_minimum_group_size_check(mart: str, population: str) -> dg.AssetChecks
 
 @dg.definitions
 def minimum_group_size_checks() -> dg.Definitions:
+    catalog = load_catalog()
     return dg.Definitions(
         asset_checks=[
-            build_minimum_group_size_check(mart, population)
-            for mart, population in SUPPRESSION_POPULATION.items()
+            build_minimum_group_size_check(name, spec.population)
+            for name, spec in catalog.tables.items()
+            if spec.protected
         ]
     )
