@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 DEFAULT_DEMO_DIR = Path("var/demo")
 DEFAULT_PORT = 8501
+PRIVACY_REPORT_FILE = "donnees-et-confidentialite.md"
 
 
 def _say(message: str) -> None:
@@ -94,6 +95,16 @@ def describe_landing(landing: LandingOutcome) -> str:
             "(undated, unreadable: see staging.quarantine) or delivered during the run."
         )
     return text
+
+
+def command_privacy_report(arguments: argparse.Namespace) -> None:
+    """The transparency notice of the current release, the text of the dashboard's page."""
+    from pipelines.privacy_report import read_release_facts, render_privacy_report
+
+    data_dir = Path(arguments.data_dir)
+    out = Path(arguments.out) if arguments.out else data_dir / PRIVACY_REPORT_FILE
+    out.write_text(render_privacy_report(read_release_facts(data_dir / PUBLISHED_FILE)), encoding="utf-8")
+    _say(f"Wrote {out}")
 
 
 def command_purge(arguments: argparse.Namespace) -> None:
@@ -312,6 +323,12 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--fresh", action="store_true", help="simulate again even if landing files exist")
     demo.add_argument("--no-dashboard", action="store_true", help="stop after the run")
     demo.set_defaults(handler=command_demo)
+    report = commands.add_parser(
+        "privacy-report", help="write the transparency notice (Données et confidentialité) to a file"
+    )
+    report.add_argument("--data-dir", required=True)
+    report.add_argument("--out", help=f"file to write (default DATA/{PRIVACY_REPORT_FILE})")
+    report.set_defaults(handler=command_privacy_report)
     return parser
 
 

@@ -19,3 +19,17 @@ def test_the_dashboard_page_shows_the_same_notice(published_db):
         ReleaseFacts(data_through=DATA_THROUGH, k_school=5, cells_published=380, cells_suppressed=27)
     )
     assert expected.strip() in shown
+
+
+def test_the_cli_writes_the_same_notice_to_a_file(published_db_file, tmp_path):
+    import shutil
+
+    from pipelines.cli import main
+
+    shutil.copy(published_db_file, tmp_path / "published.duckdb")
+    main(["privacy-report", "--data-dir", str(tmp_path)])
+    written = (tmp_path / "donnees-et-confidentialite.md").read_text(encoding="utf-8")
+    expected = render_privacy_report(
+        ReleaseFacts(data_through=DATA_THROUGH, k_school=5, cells_published=380, cells_suppressed=27)
+    )
+    assert written == expected
