@@ -206,7 +206,8 @@ def prepare_release(
                 cast(? as bigint) as cells_suppressed_complementary,
                 cast(? as bigint) as cells_suppressed_between_releases,
                 cast(? as bigint) as rates_banded,
-                cast(? as bigint) as rates_withheld
+                cast(? as bigint) as rates_withheld,
+                cast(? as date) as last_purge_on
             """,
             [
                 thresholds.k_school,
@@ -220,6 +221,7 @@ def prepare_release(
                 figures.cells_suppressed_between_releases,
                 figures.rates_banded,
                 figures.rates_withheld,
+                last_purge_on(connection),
             ],
         )
         connection.execute("commit")
@@ -263,6 +265,16 @@ def candidate_band_violations(
     catalog = catalog or load_catalog()
     truth, _ = read_marts(connection, marts, catalog)
     return band_violations(read_candidate(connection, marts, catalog), truth, catalog, thresholds)
+
+
+def last_purge_on(connection: duckdb.DuckDBPyConnection):
+    """The day of the latest retention purge, for the transparency notice (rule 10)."""
+    exists = connection.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = 'purge_log'"
+    ).fetchone()[0]
+    if not exists:
+        return None
+    return connection.execute("select max(purged_on) from raw.purge_log").fetchone()[0]
 
 
 def _record_published_populations(

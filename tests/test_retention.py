@@ -391,6 +391,7 @@ def lifecycle(tmp_path_factory: pytest.TempPathFactory) -> dict:
                 0
             ][0],
             "log": warehouse_rows(data_dir, "select * exclude (purged_on) from raw.purge_log"),
+            "last_purge_on": published_rows(data_dir, "select last_purge_on from release_info")[0][0],
         }
     finally:
         monkeypatch.undo()
@@ -450,6 +451,7 @@ def test_purge_with_a_frozen_clock_removes_rows_and_their_bytes(lifecycle):
     assert purge["events"] == 10 - 2 - 1
     assert purge["adoption"] == {W_JUNE_1: (5, 1), W_JUNE_2: (5, 1), W_OCT: (5, 4)}
     assert purge["first_published_week"] == W_JUNE_1
+    assert purge["last_purge_on"] == TODAY  # the transparency notice states it (rule 10)
     assert lifecycle["second_run"]["purge_marker_in"] == ["warehouse.duckdb"]
     assert purge["purge_marker_in"] == []
     assert purge["keep_marker_in"] == ["warehouse.duckdb"]
