@@ -12,6 +12,8 @@ import re
 
 import pandas as pd
 
+from pipelines.privacy_report import FRENCH_MONTHS
+
 MINIMUM_GROUP_SIZE = 5
 
 # One wording for every hidden cell: saying which ones are the small groups would undo the
@@ -116,20 +118,7 @@ COLUMN_TITLES = {
 RATE_COLUMNS = {"adoption_rate", "reach", "submission_rate", "on_time_rate"}
 VALUE_TITLES = {"role": ROLE_TITLES, "service": SERVICE_TITLES}
 
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
+MONTHS = FRENCH_MONTHS  # one list of month names, shared with the transparency notice
 
 # French typography puts a non-breaking space before "%".
 PERCENT = "\u00a0%"

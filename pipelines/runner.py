@@ -22,6 +22,7 @@ import dagster as dg
 import duckdb
 import psutil
 
+from pipelines.defs.partitions import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 from pipelines.ingestion import delivery_day, is_landing_file
 from pipelines.pseudonymization import KEY_FILE_ENV_VAR, load_key, pseudonym
 from pipelines.retention import (
@@ -48,8 +49,6 @@ from pipelines.warehouse import connect_warehouse
 
 T = TypeVar("T")
 
-PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
-PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
 PROCESS_TAG = "reperes/pid"
 HOST_TAG = "reperes/host"
 

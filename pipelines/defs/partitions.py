@@ -16,3 +16,7 @@ delivery_days = dg.DailyPartitionsDefinition(start_date=FIRST_DELIVERY_DAY, time
 # DuckDB allows one writer per file: every asset that writes the warehouse takes this pool,
 # limited to 1 in dagster.yaml, so runs launched from the UI queue instead of colliding.
 WAREHOUSE_POOL = "reperes_warehouse"
+
+# Run tags that make one run cover a range of partitions (Dagster's single-run backfills).
+PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
+PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"

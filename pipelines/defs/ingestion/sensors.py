@@ -7,11 +7,9 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.defs.jobs import refresh_all
+from pipelines.defs.partitions import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 from pipelines.defs.resources import WarehouseResource
 from pipelines.ingestion import delivery_day, is_landing_file
-
-PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
-PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 
 def landing_state(landing: Path) -> dict[str, list[int]]:
