@@ -280,11 +280,13 @@ def ensure_staging_table(connection: duckdb.DuckDBPyConnection, contract: Contra
     )
     sql = staging_sql(model)
     values = {"source": "", "file_name": "", "delivered_on": None}
-    connection.execute(
-        f"create table if not exists staging.{model} as "
-        f"select * exclude ({', '.join(VERDICT_COLUMNS)}) from ({sql}) limit 0",
-        _parameters(sql, values),
-    )
+    shape = f"select * exclude ({', '.join(VERDICT_COLUMNS)}) from ({sql}) limit 0"
+    connection.execute(f"create table if not exists staging.{model} as {shape}", _parameters(sql, values))
+    # A warehouse made under an earlier contract version gains the new optional columns.
+    existing = {row[0] for row in connection.execute(f"describe staging.{model}").fetchall()}
+    for name, column_type, *_ in connection.execute(f"describe {shape}", _parameters(sql, values)).fetchall():
+        if name not in existing:
+            connection.execute(f'alter table staging.{model} add column "{name}" {column_type}')
     connection.execute("drop view landed_checked")
 
 

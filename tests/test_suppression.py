@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.models import SqlModel, discover_models, run_model
+from pipelines.models import run_model
 from pipelines.privacy.audit import audit
 from pipelines.privacy.bands import (
     BAND_WIDTHS_PERCENT,
@@ -42,6 +42,7 @@ from pipelines.privacy.suppression import (
 )
 from pipelines.publication import read_marts
 from pipelines.warehouse import connect_warehouse
+from tests.model_harness import ALL_MODELS, create_staging, upstream_models
 
 CATALOG = load_catalog()
 THRESHOLDS = Thresholds()
@@ -140,28 +141,7 @@ def small_departments(draw) -> Department:
     return department
 
 
-def _in_dependency_order(models: list[SqlModel]) -> list[SqlModel]:
-    by_table = {f"{model.layer}.{model.name}": model for model in models}
-    ordered: list[SqlModel] = []
-    done: set[str] = set()
-
-    def visit(model: SqlModel) -> None:
-        for table in model.upstream_tables:
-            if table in by_table and table not in done:
-                visit(by_table[table])
-        name = f"{model.layer}.{model.name}"
-        if name not in done:
-            done.add(name)
-            ordered.append(model)
-
-    for model in models:
-        visit(model)
-    return ordered
-
-
-MODELS = _in_dependency_order(
-    [model for model in discover_models() if model.name != "int_file_balance"]  # reads load bookkeeping
-)
+MODELS = upstream_models([name for name, model in ALL_MODELS.items() if model.layer == "marts"])
 MARTS = [model.name for model in MODELS if model.layer == "marts"]
 
 
@@ -175,30 +155,17 @@ def warehouse_with_marts(path: Path, department: Department) -> Iterator[duckdb.
 
 
 def write_staging(connection: duckdb.DuckDBPyConnection, department: Department) -> None:
-    connection.execute(
-        """
-        create or replace table staging.stg_roster (
-            user_key varchar, role varchar, school_uai varchar, class_id varchar,
-            discipline varchar, start_date date, end_date date
-        )
-        """
-    )
-    connection.execute(
-        """
-        create or replace table staging.stg_events (
-            event_key varchar, user_key varchar, occurred_hour timestamptz, role varchar,
-            school_uai varchar, service varchar, action varchar, class_id varchar, discipline varchar,
-            object_id varchar, due_at timestamptz, delivered_on date, file_name varchar, file_row bigint
-        )
-        """
-    )
+    create_staging(connection, calendar_from=dt.date(2025, 8, 1))
     if department.roster:
         connection.executemany(
-            "insert into staging.stg_roster values (?, ?, ?, ?, null, ?, ?)", department.roster
+            "insert into staging.stg_roster (user_key, role, school_uai, class_id, start_date, end_date) "
+            "values (?, ?, ?, ?, ?, ?)", department.roster
         )
     if department.events:
         connection.executemany(
-            "insert into staging.stg_events values (?, ?, ?, ?, ?, ?, ?, ?, null, ?, ?, date '2025-09-15', 'f', ?)",
+            "insert into staging.stg_events (event_key, user_key, occurred_hour, role, school_uai, service, "
+            "action, class_id, object_id, due_at, delivered_on, file_name, file_row) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, date '2025-09-15', 'f', ?)",
             [
                 (f"e{n}", user, hour, role, school, service, action, class_id, object_id, due, n)
                 for n, (user, hour, role, school, service, action, class_id, object_id, due) in enumerate(

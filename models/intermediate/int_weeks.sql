@@ -1,7 +1,18 @@
 -- int_weeks: one row per ISO week (Monday) from the first to the last week with events.
 -- Grain: week. Weeks without any event still appear, so that a quiet week shows as a drop.
+-- A school week has at least one school day in the zone's calendar: a week entirely of
+-- holidays is not one, and it counts neither in "weeks since start" nor in regularity.
+-- school_week_number counts school weeks from the rentrée (1 = first school week of the
+-- school year), so that the same weeks of two school years can be compared.
+-- A week belongs to the school year of its Thursday (ISO convention): the week of the rentrée
+-- starting on 31 August belongs to the new year. Outside the calendar's coverage every week
+-- counts as a school week.
 with events as (
     select * from intermediate.int_events
+),
+
+calendar as (
+    select * from staging.stg_school_calendar
 ),
 
 bounds as (
@@ -11,10 +22,44 @@ bounds as (
     from events
 ),
 
-final as (
+weeks as (
     select cast(unnest(generate_series(first_week, last_week, interval 7 day)) as date) as week_start,
     from bounds
     where first_week is not null
+),
+
+calendar_weeks as (
+    select
+        week_start,
+        count_if(is_school_day) as school_days,
+        -- The school year of the week's Thursday: 2025-09-04 is in "2025-2026".
+        year(week_start + 3) - (case when month(week_start + 3) < 9 then 1 else 0 end) as year_start,
+    from calendar
+    group by week_start
+),
+
+numbered_school_weeks as (
+    select
+        week_start,
+        row_number() over (partition by year_start order by week_start) as school_week_number,
+    from calendar_weeks
+    where school_days > 0
+),
+
+final as (
+    select
+        weeks.week_start,
+        concat(
+            year(weeks.week_start + 3) - (case when month(weeks.week_start + 3) < 9 then 1 else 0 end),
+            '-',
+            year(weeks.week_start + 3) - (case when month(weeks.week_start + 3) < 9 then 1 else 0 end) + 1
+        ) as school_year,
+        coalesce(calendar_weeks.school_days > 0, true) as is_school_week,
+        cast(numbered_school_weeks.school_week_number as integer) as school_week_number,
+    from weeks
+    left join calendar_weeks on weeks.week_start = calendar_weeks.week_start
+    left join numbered_school_weeks on weeks.week_start = numbered_school_weeks.week_start
 )
 
 select * from final
+order by week_start

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -77,6 +77,8 @@ class TableSpec:
     population: str | None
     counts: tuple[str, ...]
     rates: tuple[RateSpec, ...]
+    attributes: tuple[str, ...] = ()
+    derived: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def protected(self) -> bool:
@@ -155,6 +157,10 @@ def parse_catalog(document: Mapping[str, Any]) -> Catalog:
             if not set(numerator) <= set(withhold):
                 raise ValueError(f"{name}.{rate_name}: its numerator must be withheld with its band")
             rates.append(RateSpec(rate_name, numerator, rate["denominator"], withhold))
+        derived = {column: _as_tuple(sources) for column, sources in (table.get("derived") or {}).items()}
+        for column, sources in derived.items():
+            if not sources or not set(sources) <= set(counts):
+                raise ValueError(f"{name}.{column} must be derived from declared counts")
         tables[name] = TableSpec(
             name=name,
             audience=audience,
@@ -162,6 +168,8 @@ def parse_catalog(document: Mapping[str, Any]) -> Catalog:
             population=population,
             counts=counts,
             rates=tuple(rates),
+            attributes=tuple(table.get("attributes") or ()),
+            derived=derived,
         )
     relations = []
     for relation in document.get("relations") or []:

@@ -403,7 +403,7 @@ def published_tables(
             withheld = protection.withheld.get((table, index), set())
             out: dict[str, Any] = {}
             for column, value in row.items():
-                if column in spec.grain:
+                if column in spec.grain or column in spec.attributes:
                     out[column] = value
                 elif column in spec.counts:
                     out[column] = None if reason or column in withheld else value
@@ -411,9 +411,12 @@ def published_tables(
                     rate = rate_names[column]
                     hidden = reason or withheld.intersection((*rate.numerator, rate.denominator))
                     out[column] = None if hidden else value
+                elif column in spec.derived:
+                    hidden = reason or withheld.intersection(spec.derived[column])
+                    out[column] = None if hidden else value
                 else:
                     raise ProtectionError(
-                        f"{table}.{column} is neither grain, count nor rate in _privacy.yml"
+                        f"{table}.{column} is not declared in _privacy.yml (grain, attribute, count, rate or derived)"
                     )
             for rate in spec.rates:
                 band = protection.bands.get((table, index, rate.name))

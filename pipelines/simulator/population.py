@@ -196,6 +196,7 @@ class Membership:
     cls: np.ndarray  # school class index, -1 for none
     start: np.ndarray  # ordinal, OPEN_START when open
     end: np.ndarray  # ordinal, OPEN_END when open
+    child: np.ndarray | None = None  # parents: the global user index of the child of the row
 
     def active_on(self, ordinal: int) -> np.ndarray:
         return (self.start <= ordinal) & (ordinal <= self.end)
@@ -280,7 +281,7 @@ class Department:
 
     def roster_table(self) -> pa.Table:
         """The annuaire as the contract's columns, one row per membership."""
-        names = ("user", "role", "school", "cls", "disc", "start", "end")
+        names = ("user", "role", "school", "cls", "disc", "start", "end", "child")
         cols: dict[str, list[np.ndarray]] = {k: [] for k in names}
         for s in self.schools:
             disc_of = dict(zip(s.teachers.tolist(), s.teacher_disc.tolist(), strict=True))
@@ -296,6 +297,7 @@ class Department:
                 cols["cls"].append(np.where(rows.cls >= 0, s.class_codes[rows.cls], -1))
                 cols["start"].append(rows.start)
                 cols["end"].append(rows.end)
+                cols["child"].append(rows.child if rows.child is not None else np.full(n, -1))
                 if role == ENSEIGNANT:
                     cols["disc"].append(np.array([disc_of[u] for u in rows.user.tolist()]))
                 else:
@@ -308,6 +310,7 @@ class Department:
             cols["disc"].append(np.full(n, -1))
             cols["start"].append(np.full(n, OPEN_START))
             cols["end"].append(np.full(n, OPEN_END))
+            cols["child"].append(np.full(n, -1))
         a = {k: np.concatenate(v).astype(np.int64) for k, v in cols.items()}
         uais = pa.array([s.uai for s in self.schools])
         labels = pa.array(self.class_labels)
@@ -329,6 +332,7 @@ class Department:
                 "discipline": take(discs, a["disc"]),
                 "start_date": dates(a["start"], OPEN_START),
                 "end_date": dates(a["end"], OPEN_END),
+                "child_id": self.user_ids.take(pa.array(a["child"], mask=a["child"] < 0)),
             }
         )
 
@@ -567,10 +571,11 @@ def _pupils_and_parents(
     )
     # Parents mirror every roster row of each of their children.
     fam_of_row = family[np.searchsorted(pupil, pupils.user)]
-    rows_u, rows_c, rows_s, rows_e = [], [], [], []
+    rows_u, rows_c, rows_s, rows_e, rows_child = [], [], [], [], []
     for r in np.argsort(fam_of_row, kind="stable"):
         for par in parent_of_family[fam_of_row[r]]:
             rows_u.append(par)
+            rows_child.append(pupils.user[r])
             rows_c.append(pupils.cls[r])
             rows_s.append(pupils.start[r])
             rows_e.append(pupils.end[r])
@@ -579,6 +584,7 @@ def _pupils_and_parents(
         cls=np.array(rows_c, dtype=np.int64),
         start=np.array(rows_s, dtype=np.int64),
         end=np.array(rows_e, dtype=np.int64),
+        child=np.array(rows_child, dtype=np.int64),
     )
     return pupils, parents
 

@@ -60,6 +60,7 @@ ROSTER_COLUMNS = (
     "discipline",
     "start_date",
     "end_date",
+    "child_id",
 )
 
 _ROLE_VALUES = pa.array(ALL_ROLE_VALUES)
