@@ -159,7 +159,8 @@ def write_staging(connection: duckdb.DuckDBPyConnection, department: Department)
     if department.roster:
         connection.executemany(
             "insert into staging.stg_roster (user_key, role, school_uai, class_id, start_date, end_date) "
-            "values (?, ?, ?, ?, ?, ?)", department.roster
+            "values (?, ?, ?, ?, ?, ?)",
+            department.roster,
         )
     if department.events:
         connection.executemany(

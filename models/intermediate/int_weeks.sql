@@ -6,7 +6,8 @@
 -- school year), so that the same weeks of two school years can be compared.
 -- A week belongs to the school year of its Thursday (ISO convention): the week of the rentrée
 -- starting on 31 August belongs to the new year. Outside the calendar's coverage every week
--- counts as a school week.
+-- counts as a school week. Terms follow the usual trimesters of collèges: T1 from the
+-- rentrée to December, T2 January to March, T3 April to the summer (by the week's Thursday).
 with events as (
     select * from intermediate.int_events
 ),
@@ -54,6 +55,11 @@ final as (
             '-',
             year(weeks.week_start + 3) - (case when month(weeks.week_start + 3) < 9 then 1 else 0 end) + 1
         ) as school_year,
+        case
+            when month(weeks.week_start + 3) >= 9 then 'T1'
+            when month(weeks.week_start + 3) <= 3 then 'T2'
+            else 'T3'
+        end as term,
         coalesce(calendar_weeks.school_days > 0, true) as is_school_week,
         cast(numbered_school_weeks.school_week_number as integer) as school_week_number,
     from weeks
