@@ -12,6 +12,7 @@ import re
 
 import pandas as pd
 
+from pipelines import metrics
 from pipelines.privacy_report import FRENCH_MONTHS
 
 MINIMUM_GROUP_SIZE = 5
@@ -95,27 +96,11 @@ HOMEWORK_STATUS_TITLES = {
     "pending": "À venir",
 }
 
-COLUMN_TITLES = {
-    "school_uai": "Établissement (UAI)",
-    "class_id": "Classe",
-    "role": "Profil",
-    "service": "Service",
-    "week_start": "Semaine du",
-    "enrolled": "Inscrits",
-    "active_users": "Utilisateurs actifs",
-    "adoption_rate": "Taux d'adoption",
-    "users": "Utilisateurs du service",
-    "reach": "Taux d'usage",
-    "homework_count": "Devoirs",
-    "expected": "Rendus attendus",
-    "on_time": "À l'heure",
-    "late": "En retard",
-    "missing": "Non rendus",
-    "pending": "À venir",
-    "submission_rate": "Taux de rendu",
-    "on_time_rate": "Taux de rendu à l'heure",
-}
-RATE_COLUMNS = {"adoption_rate", "reach", "submission_rate", "on_time_rate"}
+# Column titles and which columns are rates come from the metrics dictionary
+# (models/marts/_metrics.yml), so a header here, a comment in published.duckdb and a line of
+# docs/indicators.md say the same thing.
+COLUMN_TITLES = metrics.column_labels()
+RATE_COLUMNS = metrics.rate_columns()
 VALUE_TITLES = {"role": ROLE_TITLES, "service": SERVICE_TITLES}
 
 MONTHS = FRENCH_MONTHS  # one list of month names, shared with the transparency notice
@@ -177,16 +162,47 @@ def format_count(count: int | None) -> str:
     return f"{int(count):,}".replace(",", "\u202f")
 
 
-def french_table(frame: pd.DataFrame) -> pd.DataFrame:
+def _shown_columns(frame: pd.DataFrame) -> list[str]:
+    """What a reader's table shows: bands are written in their rate's cell, suppression as text."""
+    return [
+        column for column in frame.columns if column != "is_suppressed" and not column.endswith(BAND_SUFFIX)
+    ]
+
+
+def column_title(column: str, mart: str | None = None) -> str:
+    """The French title of a column: the mart's own wording when it is known, else the shared one."""
+    item = metrics.find_indicator(mart, column) if mart else None
+    return item.label if item else COLUMN_TITLES.get(column, column)
+
+
+def help_text(mart: str, column: str) -> str:
+    """The dictionary's one-sentence definition, for `help=` tooltips."""
+    return metrics.indicator(mart, column).definition
+
+
+def column_help(frame: pd.DataFrame, mart: str) -> dict[str, dict[str, str]]:
+    """`st.dataframe(french_table(frame, mart), column_config=column_help(frame, mart))`: each
+    header's definition as a tooltip (a plain dict is a valid Streamlit column config)."""
+    return {
+        column_title(column, mart): {"help": item.definition}
+        for column in _shown_columns(frame)
+        if (item := metrics.find_indicator(mart, column)) is not None
+    }
+
+
+def export_frame(frame: pd.DataFrame, mart: str) -> pd.DataFrame:
+    """The rows for a CSV download: values unchanged, headers the dictionary's French labels."""
+    return frame.rename(columns={column: column_title(column, mart) for column in frame.columns})
+
+
+def french_table(frame: pd.DataFrame, mart: str | None = None) -> pd.DataFrame:
     """The rows as a reader sees them: French headers and values, masked cells spelled out.
 
     Every column becomes text so that a masked cell can say why it is empty instead of
-    showing a blank or a zero.
+    showing a blank or a zero. With `mart`, headers use that mart's wording.
     """
     shown = pd.DataFrame(index=frame.index)
-    for column in frame.columns:
-        if column == "is_suppressed" or column.endswith(BAND_SUFFIX):
-            continue
+    for column in _shown_columns(frame):
         values = frame[column]
         if column == "week_start":
             text = [format_date(pd.Timestamp(value)) for value in values]
@@ -199,5 +215,5 @@ def french_table(frame: pd.DataFrame) -> pd.DataFrame:
             text = [format_count(value) for value in values]
         else:
             text = [str(value) for value in values]
-        shown[COLUMN_TITLES.get(column, column)] = text
+        shown[column_title(column, mart)] = text
     return shown.reset_index(drop=True)

@@ -28,6 +28,7 @@ class Column:
     valid_values: tuple[str, ...] = ()
     uai_key_letter: bool = False
     pseudonymized: bool = False
+    minimum: float | None = None  # rule minimumValue: the value must be at least this
 
 
 @dataclass(frozen=True)
@@ -50,11 +51,14 @@ class Contract:
 def _parse_column(spec: dict) -> Column:
     valid_values: tuple[str, ...] = ()
     uai_key_letter = False
+    minimum = None
     for rule in spec.get("quality", []) or []:
         if rule.get("rule") == "validValues":
             valid_values = tuple(rule["validValues"])
         elif rule.get("rule") == "uaiKeyLetter":
             uai_key_letter = True
+        elif rule.get("rule") == "minimumValue":
+            minimum = rule["mustBeGreaterOrEqualTo"]
     custom = {item["property"]: item["value"] for item in spec.get("customProperties", []) or []}
     return Column(
         name=spec["name"],
@@ -65,6 +69,7 @@ def _parse_column(spec: dict) -> Column:
         valid_values=valid_values,
         uai_key_letter=uai_key_letter,
         pseudonymized=bool(custom.get("pseudonymized", False)),
+        minimum=minimum,
     )
 
 

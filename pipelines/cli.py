@@ -107,6 +107,17 @@ def command_privacy_report(arguments: argparse.Namespace) -> None:
     _say(f"Wrote {out}")
 
 
+def command_indicators(arguments: argparse.Namespace) -> None:
+    """The indicators dictionary as Markdown (docs/indicators.md), from models/marts/_metrics.yml."""
+    from pipelines.metrics import render_markdown
+
+    if arguments.output:
+        Path(arguments.output).write_text(render_markdown(), encoding="utf-8")
+        _say(f"Wrote {arguments.output}")
+    else:
+        print(render_markdown(), end="")
+
+
 def command_purge(arguments: argparse.Namespace) -> None:
     from pipelines.runner import purge_warehouse
 
@@ -329,6 +340,11 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--data-dir", required=True)
     report.add_argument("--out", help=f"file to write (default DATA/{PRIVACY_REPORT_FILE})")
     report.set_defaults(handler=command_privacy_report)
+    indicators = commands.add_parser(
+        "indicators", help="print the indicators dictionary (docs/indicators.md)"
+    )
+    indicators.add_argument("--output", help="write it to this file instead of printing it")
+    indicators.set_defaults(handler=command_indicators)
     return parser
 
 

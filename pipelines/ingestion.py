@@ -170,6 +170,17 @@ def _violation_checks(column: Column, delivered_on: date | None) -> list[tuple[s
         checks += _timestamp_checks(column.name, delivered_on if column.required else None)
     if column.logical_type == "date":
         checks.append((f"{name} is not null and try_cast({name} as date) is null", "not an ISO 8601 date"))
+    if column.logical_type == "integer":
+        # A plain pattern first: DuckDB would round '3.5' to 4 rather than refuse it.
+        checks.append(
+            (
+                f"{name} is not null and (not regexp_full_match({name}, '[+-]?[0-9]+')"
+                f" or try_cast({name} as bigint) is null)",
+                "not an integer",
+            )
+        )
+    if column.minimum is not None:
+        checks.append((f"try_cast({name} as double) < {column.minimum}", f"less than {column.minimum}"))
     if column.valid_values:
         allowed = ", ".join(sql_literal(value) for value in column.valid_values)
         checks.append((f"{name} not in ({allowed})", f"not one of: {', '.join(column.valid_values)}"))

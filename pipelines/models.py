@@ -19,7 +19,7 @@ import duckdb
 from pipelines.settings import MODELS_DIR
 
 LAYERS = ("staging", "intermediate", "marts")
-TABLE_REFERENCE = re.compile(r"\b(staging|intermediate|marts)\.([a-z_][a-z0-9_]*)\b")
+TABLE_REFERENCE = re.compile(r"\b(staging|intermediate|marts|release)\.([a-z_][a-z0-9_]*)\b")
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from pipelines.metrics import comment_statements
+from pipelines.models import discover_models
 from pipelines.privacy.audit import AuditReport, PreviousPopulations, audit, cell_key
 from pipelines.privacy.bands import band_violations
 from pipelines.privacy.catalog import Catalog, Thresholds, load_catalog, row_key
@@ -37,6 +39,7 @@ from pipelines.privacy.suppression import (
     protect,
     published_tables,
 )
+from pipelines.settings import BENCHMARK_MIN_SCHOOLS
 
 # Columns that must never leave the warehouse, whatever a future model selects.
 FORBIDDEN_COLUMNS = ("user_key", "event_key", "user_id", "event_id")
@@ -191,6 +194,7 @@ def prepare_release(
                 f"create or replace table {RELEASE_SCHEMA}.{mart} as select * from candidate_rows"
             )
             connection.unregister("candidate_rows")
+        build_derived_tables(connection, catalog, thresholds)
         connection.execute(
             f"""
             create or replace table {RELEASE_SCHEMA}.{RELEASE_INFO} as
@@ -229,6 +233,35 @@ def prepare_release(
         connection.execute("rollback")
         raise
     return figures
+
+
+def build_derived_tables(
+    connection: duckdb.DuckDBPyConnection, catalog: Catalog, thresholds: Thresholds
+) -> None:
+    """Tables computed from the protected candidate only (models/release/): trends and positions
+    come from published values, so a hidden or banded cell can never be given back by them."""
+    connection.execute("set variable k_department = ?", [thresholds.k_department])
+    connection.execute("set variable benchmark_min_schools = ?", [BENCHMARK_MIN_SCHOOLS])
+    for model in discover_models(("release",)):
+        spec = catalog.derived_tables.get(model.name)
+        if spec is None:
+            raise ValueError(
+                f"models/release/{model.name}.sql is not declared in _privacy.yml derived_tables."
+            )
+        allowed = {f"{RELEASE_SCHEMA}.{source}" for source in spec.sources}
+        if not set(model.upstream_tables) <= allowed:
+            raise ValueError(
+                f"models/release/{model.name}.sql reads {sorted(set(model.upstream_tables) - allowed)}: "
+                "a derived table may read only the published tables it declares."
+            )
+        connection.execute(f"create or replace table {RELEASE_SCHEMA}.{model.name} as {model.sql}")
+
+
+def published_table_grains(marts: list[str], catalog: Catalog) -> dict[str, tuple[str, ...]]:
+    """Every table a release publishes, in order, with the columns that order its rows."""
+    grains = {mart: catalog.tables[mart].grain for mart in marts}
+    grains.update({name: spec.grain for name, spec in catalog.derived_tables.items()})
+    return grains
 
 
 def read_candidate(
@@ -324,7 +357,7 @@ def publish(
     staging_path.unlink(missing_ok=True)
     connection.execute(f"attach '{staging_path}' as {NEXT_CATALOG}")
     try:
-        for mart in marts:
+        for mart, grain in published_table_grains(marts, catalog).items():
             columns = [row[0] for row in connection.execute(f"describe {RELEASE_SCHEMA}.{mart}").fetchall()]
             leaked = set(columns).intersection(FORBIDDEN_COLUMNS)
             if leaked:
@@ -332,8 +365,11 @@ def publish(
             kept = tuple(column for column in columns if column not in INTERNAL_COLUMNS)
             connection.execute(
                 f"create table {NEXT_CATALOG}.main.{mart} as "
-                f"select {_quoted(kept)} from {RELEASE_SCHEMA}.{mart} order by {_quoted(catalog.tables[mart].grain)}"
+                f"select {_quoted(kept)} from {RELEASE_SCHEMA}.{mart} order by {_quoted(grain)}"
             )
+            # What each column means travels with the file (metrics dictionary, models/marts/_metrics.yml).
+            for statement in comment_statements(mart, kept, f"{NEXT_CATALOG}.main.{mart}"):
+                connection.execute(statement)
         connection.execute(
             f"create table {NEXT_CATALOG}.main.{RELEASE_INFO} as select * from {RELEASE_SCHEMA}.{RELEASE_INFO}"
         )

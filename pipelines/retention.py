@@ -448,12 +448,16 @@ class LandingFile:
 
 
 def loaded_landing_files(
-    connection: duckdb.DuckDBPyConnection, event_days: Collection[date], include_roster: bool
+    connection: duckdb.DuckDBPyConnection,
+    event_days: Collection[date],
+    include_roster: bool,
+    include_workshops: bool = False,
 ) -> list[LandingFile]:
     """Files of the current inventory that staging loaded (not quarantined whole, not undated).
 
     Event files only when their delivery day is one of `event_days` (the days the run loaded),
-    roster files only with include_roster (the run loaded the roster).
+    roster files only with include_roster (the run loaded the roster), workshop logs only with
+    include_workshops (the run loaded them).
     """
     rows = connection.execute(
         """
@@ -471,6 +475,7 @@ def loaded_landing_files(
         for landing_file in files
         if (landing_file.contract == "events" and landing_file.delivered_on in event_days)
         or (landing_file.contract == "roster" and include_roster)
+        or (landing_file.contract == "workshops" and include_workshops)
     ]
 
 

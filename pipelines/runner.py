@@ -171,7 +171,10 @@ def _landing_outcome(
     data_dir: Path, landing: Path, run_id: str, keep_landing: bool, archive_dir: Path | None
 ) -> LandingOutcome:
     left = sum(
-        1 for folder in ("events", "roster") for path in (landing / folder).glob("*") if is_landing_file(path)
+        1
+        for folder in ("events", "roster", "workshops")
+        for path in (landing / folder).glob("*")
+        if is_landing_file(path)
     )
     if keep_landing:
         return LandingOutcome("kept", 0, left, None)

@@ -24,6 +24,9 @@ K_SCHOOL = 5
 K_MINIMUM = 5
 # Views across schools and open-data exports need at least 10 (DESIGN.md §4 rule 5).
 K_DEPARTMENT = 10
+# A school's position among the département's schools (quartiles) needs at least this many
+# schools with a published rate (models/release/adoption_position.sql).
+BENCHMARK_MIN_SCHOOLS = 5
 # Rates on populations below this are published as bands, never as an exact 0 % or 100 % (rule 7).
 BAND_POPULATION = 40
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from data_contracts.contracts import load_contract
-from pipelines.settings import TIMEZONE
+from pipelines.settings import K_DEPARTMENT, TIMEZONE
 
 SCHEMAS = ("raw", "staging", "intermediate", "marts")
 
@@ -57,10 +57,11 @@ BOOKKEEPING_TABLES = (
 
 
 def configure(connection: duckdb.DuckDBPyConnection, k_school: int) -> None:
-    """Session settings every model relies on: local time zone, k, and the contract's enums."""
+    """Session settings every model relies on: local time zone, k (school and département), and the contract's enums."""
     connection.execute(f"set TimeZone = '{TIMEZONE}'")
     connection.execute("set enable_progress_bar = false")
     connection.execute("set variable k_school = ?", [k_school])
+    connection.execute("set variable k_department = ?", [K_DEPARTMENT])
     events = load_contract("events")
     for name in ("role", "service", "action"):
         connection.execute(f"set variable {name}_values = ?", [list(events.column(name).valid_values)])

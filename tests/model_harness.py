@@ -18,11 +18,13 @@ from data_contracts.contracts import load_contract
 from pipelines.calendar_table import calendar_rows
 from pipelines.ingestion import ensure_staging_table
 from pipelines.models import SqlModel, discover_models, run_model
+from pipelines.privacy.catalog import Thresholds, load_catalog
 from pipelines.pseudonymization import install_pseudonym_macro
+from pipelines.publication import build_derived_tables
 from pipelines.settings import K_SCHOOL, SCHOOL_ZONE
 from pipelines.warehouse import BOOKKEEPING_TABLES, SCHEMAS, configure
 
-STAGING_TABLES = {"stg_events": "events", "stg_roster": "roster"}
+STAGING_TABLES = {"stg_events": "events", "stg_roster": "roster", "stg_workshops": "workshops"}
 ALL_MODELS = {model.name: model for model in discover_models(("intermediate", "marts"))}
 
 
@@ -99,14 +101,31 @@ def rows(connection: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]
 
 
 def mart_columns() -> dict[str, list[str]]:
-    """Every mart's columns, from building all models on empty inputs."""
+    """Every published table's columns: the marts, from building all models on empty inputs,
+    and the tables the release derives from them (models/release/)."""
+    catalog = load_catalog()
     connection = empty_warehouse(calendar_from=None)
     try:
         build(connection, *(name for name, model in ALL_MODELS.items() if model.layer == "marts"))
+        connection.execute("create schema release")
+        for name in catalog.derived_tables.values():
+            for source in name.sources:
+                bands = "".join(
+                    f", cast(null as varchar) as {rate.band_column}" for rate in catalog.tables[source].rates
+                )
+                connection.execute(
+                    f"create or replace table release.{source} as "
+                    f"select *{bands}, false as is_suppressed from marts.{source}"
+                )
+        build_derived_tables(connection, catalog, Thresholds())
+        marts = [name for name, model in ALL_MODELS.items() if model.layer == "marts"]
         return {
-            name: [row[0] for row in connection.execute(f"describe marts.{name}").fetchall()]
-            for name, model in ALL_MODELS.items()
-            if model.layer == "marts"
+            **{name: _columns(connection, f"marts.{name}") for name in marts},
+            **{name: _columns(connection, f"release.{name}") for name in catalog.derived_tables},
         }
     finally:
         connection.close()
+
+
+def _columns(connection: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [row[0] for row in connection.execute(f"describe {table}").fetchall()]

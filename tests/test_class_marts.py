@@ -19,6 +19,7 @@ from itertools import count
 
 import pytest
 
+from pipelines.privacy.catalog import load_catalog
 from tests.model_harness import build, empty_warehouse, given, rows
 
 UAI = "0920001B"
@@ -213,14 +214,15 @@ def test_cdt_regularity_counts_school_weeks_only(warehouse):
 def test_homework_load_per_day(warehouse):
     found = rows(
         warehouse,
-        "select class_id, due_on, weekday, teachers, homework_due, disciplines "
+        "select class_id, due_on, weekday, pupils, homework_due, disciplines "
         "from marts.homework_load_class_daily order by class_id, due_on",
     )
     assert [tuple(row.values()) for row in found] == [
         # Monday 13: hw1 (maths), hw2 and hw5 (français); hw4 has no deadline and no day.
-        ("6A", date(2025, 10, 13), 1, 2, 3, 2),
+        # Expected pupils: a1, a2, a3 on the 13th; a1, a2 on the 16th (a3 has left for 6B).
+        ("6A", date(2025, 10, 13), 1, 3, 3, 2),
         ("6A", date(2025, 10, 16), 4, 2, 1, 1),  # hw3
-        ("6B", date(2025, 10, 17), 5, 1, 1, 1),  # hw6
+        ("6B", date(2025, 10, 17), 5, 2, 1, 1),  # hw6: a3 and b1
     ]
 
 
@@ -315,3 +317,21 @@ def test_weeks_follow_paris_time_across_the_spring_switch():
         ("a1", date(2026, 3, 29), date(2026, 3, 23)),
         ("a2", date(2026, 3, 30), date(2026, 3, 30)),
     ]
+
+
+def test_every_published_count_is_an_integer_column():
+    """The release computes with the counts in Python: a HUGEINT (DuckDB's type for some
+    aggregates) arrives as a Decimal and breaks the arithmetic of the suppression."""
+    connection = empty_warehouse(calendar_from=None)
+    catalog = load_catalog()
+    try:
+        build(connection, *catalog.tables)
+        wrong = [
+            (mart, name, column_type)
+            for mart, spec in catalog.tables.items()
+            for name, column_type, *_ in connection.execute(f"describe marts.{mart}").fetchall()
+            if name in spec.counts and column_type not in ("BIGINT", "INTEGER")
+        ]
+    finally:
+        connection.close()
+    assert wrong == []

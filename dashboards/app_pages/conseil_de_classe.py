@@ -22,4 +22,9 @@ else:
         + labels.SUPPRESSED_GAP_CAPTION
     )
     with st.expander("Voir les données"):
-        st.dataframe(labels.french_table(weekly), hide_index=True, width="stretch")
+        st.dataframe(
+            labels.french_table(weekly, "homework_class_weekly"),
+            column_config=labels.column_help(weekly, "homework_class_weekly"),
+            hide_index=True,
+            width="stretch",
+        )

@@ -26,4 +26,9 @@ else:
             f"{labels.format_date(release.data_through)}."
         )
     with st.expander("Voir les données"):
-        st.dataframe(labels.french_table(weekly), hide_index=True, width="stretch")
+        st.dataframe(
+            labels.french_table(weekly, "adoption_weekly"),
+            column_config=labels.column_help(weekly, "adoption_weekly"),
+            hide_index=True,
+            width="stretch",
+        )

@@ -29,7 +29,12 @@ else:
             "valeur n'est pas publiée, elle ne vaut pas zéro."
         )
         with st.expander("Voir les données"):
-            st.dataframe(labels.french_table(weekly), hide_index=True, width="stretch")
+            st.dataframe(
+                labels.french_table(weekly, "service_usage_weekly"),
+                column_config=labels.column_help(weekly, "service_usage_weekly"),
+                hide_index=True,
+                width="stretch",
+            )
 
     quality = charts.complete_weeks(data.data_quality_weekly(school_uai), release.data_through)
     if not quality.empty:

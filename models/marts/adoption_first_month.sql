@@ -75,8 +75,8 @@ counted as (
         school_uai,
         role,
         count(*) as enrolled,
-        count_if(active_weeks >= 1) as active_once,
-        count_if(active_weeks >= 3) as regular,
+        cast(count_if(active_weeks >= 1) as bigint) as active_once,
+        cast(count_if(active_weeks >= 3) as bigint) as regular,
     from user_active_weeks
     group by all
 ),

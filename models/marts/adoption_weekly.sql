@@ -3,6 +3,8 @@
 -- of them with at least one event in that school that week; adoption_rate = active / enrolled.
 -- Exact figures: the release suppresses, bands and audits them (DESIGN.md §4 rules 5-7) from
 -- the declarations in models/marts/_privacy.yml (population: enrolled; audience: one school).
+-- Each week carries its school year and school week number (NULL in the holidays), so that
+-- trends compare school weeks (models/release/adoption_trends.sql).
 with enrolled_user_weeks as (
     select * from intermediate.int_enrolled_user_weeks
 ),
@@ -31,15 +33,22 @@ counted as (
     group by all
 ),
 
+weeks as (
+    select * from intermediate.int_weeks
+),
+
 final as (
     select
-        school_uai,
-        role,
-        week_start,
-        enrolled,
-        active_users,
-        active_users / enrolled as adoption_rate,
+        counted.school_uai,
+        counted.role,
+        counted.week_start,
+        weeks.school_year,
+        weeks.school_week_number,
+        counted.enrolled,
+        counted.active_users,
+        counted.active_users / counted.enrolled as adoption_rate,
     from counted
+    inner join weeks on counted.week_start = weeks.week_start
 )
 
 select * from final

@@ -23,7 +23,7 @@ term_weeks as (
         weeks.school_year,
         weeks.term,
         count(*) as school_weeks,
-        count_if(class_weeks.entries > 0) as weeks_with_entries,
+        cast(count_if(class_weeks.entries > 0) as bigint) as weeks_with_entries,
     from class_weeks
     inner join weeks on class_weeks.week_start = weeks.week_start
     where class_weeks.is_school_week

@@ -2,10 +2,10 @@
 -- homework_due = homework to hand in online due that day (all disciplines together);
 -- disciplines = distinct disciplines among them; weekday = 1 (Monday) to 7, so that a
 -- conseil de classe sees whether a class is overloaded on some day of the week. A homework
--- without a deadline is due on no day and is not counted. teachers = teachers of the class
--- that week, the row's population: teachers' practice is shown per class, never one by one
--- (DESIGN.md §4 rule 8). Summed over a week, homework_due gives homework_class_weekly's
--- homework_count.
+-- without a deadline is due on no day and is not counted. pupils = distinct pupils expected
+-- to hand in one of them, the row's population (below k the release suppresses the row).
+-- Teachers' practice is shown per class, all disciplines together (DESIGN.md §4 rule 8).
+-- Summed over a week, homework_due gives homework_class_weekly's homework_count.
 with assignments as (
     select
         *,
@@ -14,17 +14,21 @@ with assignments as (
     from intermediate.int_homework_assignments
 ),
 
-class_teachers as (
-    select * from intermediate.int_class_teacher_weeks
+submissions as (
+    select * from intermediate.int_homework_submissions
 ),
 
-teacher_counts as (
+pupil_counts as (
     select
-        school_uai,
-        class_id,
-        week_start,
-        count(*) as teachers,
-    from class_teachers
+        submissions.school_uai,
+        assignments.class_id,
+        assignments.due_on,
+        count(distinct submissions.user_key) as pupils,
+    from submissions
+    inner join assignments
+        on
+            submissions.school_uai = assignments.school_uai
+            and submissions.homework_id = assignments.homework_id
     group by all
 ),
 
@@ -47,15 +51,15 @@ final as (
         loads.week_start,
         loads.due_on,
         cast(isodow(loads.due_on) as integer) as weekday,
-        coalesce(teacher_counts.teachers, 0) as teachers,
+        coalesce(pupil_counts.pupils, 0) as pupils,
         loads.homework_due,
         loads.disciplines,
     from loads
-    left join teacher_counts
+    left join pupil_counts
         on
-            loads.school_uai = teacher_counts.school_uai
-            and loads.class_id = teacher_counts.class_id
-            and loads.week_start = teacher_counts.week_start
+            loads.school_uai = pupil_counts.school_uai
+            and loads.class_id = pupil_counts.class_id
+            and loads.due_on = pupil_counts.due_on
 )
 
 select * from final

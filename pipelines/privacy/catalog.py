@@ -120,9 +120,19 @@ class Link:
 
 
 @dataclass(frozen=True)
+class DerivedTableSpec:
+    """A table computed at release time from published tables only (models/release/)."""
+
+    name: str
+    grain: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Catalog:
     tables: Mapping[str, TableSpec]
     relations: tuple[RelationSpec, ...]
+    derived_tables: Mapping[str, DerivedTableSpec] = field(default_factory=dict)
 
     def k(self, table: str, thresholds: Thresholds) -> int:
         return thresholds.k(self.tables[table].audience)
@@ -184,7 +194,15 @@ def parse_catalog(document: Mapping[str, Any]) -> Catalog:
             if column not in total.counts or not set(part_columns) <= set(parts.counts):
                 raise ValueError(f"{relation['name']}: relations are between declared counts")
         relations.append(RelationSpec(relation["name"], kind, total.name, parts.name, columns))
-    return Catalog(tables=tables, relations=tuple(relations))
+    derived_tables = {}
+    for name, table in (document.get("derived_tables") or {}).items():
+        sources = _as_tuple(table["from"])
+        if not set(sources) <= set(tables):
+            raise ValueError(
+                f"{name} must be derived from declared marts, not {sorted(set(sources) - set(tables))}"
+            )
+        derived_tables[name] = DerivedTableSpec(name, tuple(table["grain"]), sources)
+    return Catalog(tables=tables, relations=tuple(relations), derived_tables=derived_tables)
 
 
 @cache

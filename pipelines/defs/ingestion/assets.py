@@ -12,7 +12,7 @@ from pipelines.ingestion import delivery_day, ensure_staging_table, is_landing_f
 from pipelines.retention import drop_erased_users
 from pipelines.settings import NATIVE_SOURCE
 
-CONTRACT_FOLDERS = {"events": "events", "roster": "roster"}
+CONTRACT_FOLDERS = {"events": "events", "roster": "roster", "workshops": "workshops"}
 
 
 def _inventory_rows(landing: Path) -> list[tuple]:
@@ -167,5 +167,51 @@ def stg_roster(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
             totals["rows_loaded"] += load.rows_loaded
             totals["rows_quarantined"] += load.rows_quarantined
         totals["rows_of_erased_users_dropped"] = drop_erased_users(connection, "stg_roster")
+        connection.execute("commit")
+    return dg.MaterializeResult(metadata=totals)
+
+
+@dg.asset(
+    group_name="staging",
+    kinds={"duckdb"},
+    deps=[landing_files],
+    pool=WAREHOUSE_POOL,
+)
+def stg_workshops(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """One row per valid training workshop (date, school, service, attendees; no names): a full snapshot of landing/workshops/, optional."""
+    contract = load_contract("workshops")
+    totals = {"rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0, "files": 0}
+    with warehouse.connect() as connection:
+        # Created even without a log, so that the marts reading it build (and stay empty).
+        ensure_staging_table(connection, contract, "stg_workshops")
+        files = connection.execute(
+            "select file_name from raw.landing_files where contract = 'workshops' order by file_name"
+        ).fetchall()
+        if not files:
+            # Like the roster: a log loaded by an earlier run and since archived or deleted
+            # stays until a new workshop log comes.
+            kept = connection.execute("select count(*) from staging.stg_workshops").fetchone()[0]
+            context.log.info(f"No workshop log in landing/workshops/: the {kept:,} workshops loaded earlier stay.")
+            return dg.MaterializeResult(metadata={**totals, "workshops_kept": kept})
+        connection.execute("begin transaction")
+        connection.execute("delete from staging.stg_workshops")
+        connection.execute("delete from staging.quarantine where contract = 'workshops'")
+        connection.execute("delete from staging.file_loads where contract = 'workshops'")
+        for (file_name,) in files:
+            load = load_file(
+                connection,
+                warehouse.landing_path / file_name,
+                file_name,
+                contract,
+                "stg_workshops",
+                NATIVE_SOURCE,
+                None,
+            )
+            totals["files"] += 1
+            totals["rows_read"] += load.rows_read
+            totals["rows_loaded"] += load.rows_loaded
+            totals["rows_quarantined"] += load.rows_quarantined
+            if load.error:
+                context.log.warning(f"{file_name}: {load.error}")
         connection.execute("commit")
     return dg.MaterializeResult(metadata=totals)

@@ -15,7 +15,7 @@ from pipelines.ingestion import delivery_day, is_landing_file
 def landing_state(landing: Path) -> dict[str, list[int]]:
     """Every landing file with its size and modification time: what the sensor compares."""
     state = {}
-    for folder in ("events", "roster"):
+    for folder in ("events", "roster", "workshops"):
         for path in sorted((landing / folder).glob("*")):
             if is_landing_file(path):
                 status = path.stat()
@@ -24,7 +24,7 @@ def landing_state(landing: Path) -> dict[str, list[int]]:
 
 
 def days_to_refresh(changed: list[str], state: dict[str, list[int]]) -> tuple[str, str] | None:
-    """The delivery days of the changed event files; a roster change alone refreshes the last day."""
+    """The delivery days of the changed event files; a roster or workshop change alone refreshes the last day."""
     days = sorted(day.isoformat() for name in changed if (day := delivery_day(Path(name))) is not None)
     if not days:
         days = sorted(day.isoformat() for name in state if (day := delivery_day(Path(name))) is not None)

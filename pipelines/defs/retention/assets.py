@@ -64,7 +64,12 @@ def landing_disposals(
     event_days = {date.fromisoformat(key) for key in materialized.get("stg_events", set()) if key}
     with warehouse.connect() as connection:
         ensure_retention_tables(connection)
-        files = loaded_landing_files(connection, event_days, include_roster="stg_roster" in materialized)
+        files = loaded_landing_files(
+            connection,
+            event_days,
+            include_roster="stg_roster" in materialized,
+            include_workshops="stg_workshops" in materialized,
+        )
         disposed = dispose_landing_files(
             connection, warehouse.landing_path, files, archive_dir, context.run.run_id
         )
