@@ -3,6 +3,12 @@
 The pipeline replaces `published.duckdb` atomically at each release, so the connection and
 every cached query are keyed on the file's identity (inode and mtime): a new release gets a
 new connection and fresh results without restarting the server.
+
+Scoped access (DESIGN.md §4 rule 9) is enforced here, not only in the widgets: every function
+that returns rows of a school takes the reader's `Entitlement`, refuses a table or a school it
+does not cover (`AccessDenied`), and filters `school_uai` in SQL on the entitled schools. The
+cached query's key is (release, SQL, parameters), and the entitled schools are among the
+parameters: one account's cached rows can never be served to another.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from dashboards.access import SCHOOL_COLUMN, Entitlement, tables_with_school_rows
 from dashboards.labels import ROLES, SERVICES
 from pipelines.privacy_report import ReleaseFacts
 
@@ -43,6 +50,14 @@ class ReleaseInfo(NamedTuple):
 
 class PublicationUnavailable(Exception):
     """The published file is missing or cannot be opened; the message is for the reader."""
+
+
+class AccessDenied(Exception):
+    """The reader's entitlement does not cover this table or this school: nothing is read."""
+
+
+# Tables whose rows each belong to one school (their grain has school_uai), from _privacy.yml.
+SCHOOL_ROW_TABLES = tables_with_school_rows()
 
 
 def current_release() -> Release | None:
@@ -107,6 +122,27 @@ def _read(sql: str, parameters: tuple = ()) -> pd.DataFrame:
     return frame
 
 
+def _scope(entitlement: Entitlement, table: str, school_uai: str | None = None) -> tuple[str, tuple]:
+    """The `where` condition (and its parameters) that keeps only rows `entitlement` may read.
+
+    Raises AccessDenied for a table outside the entitlement or a school outside it. With
+    `school_uai`, only that school's rows; in any case, on a table of school rows, only the
+    entitled schools' rows (the département, entitled to every school, reads k = 10 tables).
+    """
+    if not entitlement.may_read(table):
+        raise AccessDenied(table)
+    conditions, parameters = [], []
+    if school_uai is not None:
+        if not entitlement.may_see(school_uai):
+            raise AccessDenied(table)
+        conditions.append(f"{SCHOOL_COLUMN} = ?")
+        parameters.append(school_uai)
+    if table in SCHOOL_ROW_TABLES and entitlement.schools is not None:
+        conditions.append(f"list_contains(?, {SCHOOL_COLUMN})")
+        parameters.append(list(entitlement.schools))
+    return " and ".join(conditions) or "true", tuple(parameters)
+
+
 def _in_reading_order(frame: pd.DataFrame, column: str, order: tuple[str, ...]) -> pd.DataFrame:
     """Weeks in time order, then roles or services in the order the pages present them."""
     rank = {value: position for position, value in enumerate(order)}
@@ -135,9 +171,12 @@ def release_info() -> ReleaseInfo:
     )
 
 
-def schools() -> list[str]:
+def schools(entitlement: Entitlement) -> list[str]:
+    """The entitled schools that the release publishes, for the school picker."""
+    where, parameters = _scope(entitlement, "adoption_weekly")
     frame = _read(
-        "select distinct school_uai from main.adoption_weekly order by school_uai",
+        f"select distinct school_uai from main.adoption_weekly where {where} order by school_uai",
+        parameters,
     )
     return frame["school_uai"].tolist()
 
@@ -152,56 +191,74 @@ def _bands(table: str, *rates: str) -> str:
     return "".join(f", {rate}_band" for rate in rates if f"{rate}_band" in present)
 
 
-def adoption_weekly(school_uai: str) -> pd.DataFrame:
+def adoption_weekly(entitlement: Entitlement, school_uai: str) -> pd.DataFrame:
+    where, parameters = _scope(entitlement, "adoption_weekly", school_uai)
     frame = _read(
         f"select role, week_start, enrolled, active_users, adoption_rate{_bands('adoption_weekly', 'adoption_rate')}, "
-        "is_suppressed from main.adoption_weekly where school_uai = ?",
-        (school_uai,),
+        f"is_suppressed from main.adoption_weekly where {where}",
+        parameters,
     )
     return _in_reading_order(frame, "role", ROLES)
 
 
-def classes(school_uai: str) -> list[str]:
+def adoption_department_weekly(entitlement: Entitlement) -> pd.DataFrame:
+    """Adoption across every school of the département, per role (k = 10)."""
+    where, parameters = _scope(entitlement, "adoption_department_weekly")
+    bands = _bands("adoption_department_weekly", "adoption_rate")
     frame = _read(
-        "select distinct class_id from main.homework_class_weekly where school_uai = ? order by class_id",
-        (school_uai,),
+        f"select role, week_start, enrolled, active_users, adoption_rate{bands}, "
+        f"is_suppressed from main.adoption_department_weekly where {where}",
+        parameters,
+    )
+    return _in_reading_order(frame, "role", ROLES)
+
+
+def classes(entitlement: Entitlement, school_uai: str) -> list[str]:
+    where, parameters = _scope(entitlement, "homework_class_weekly", school_uai)
+    frame = _read(
+        f"select distinct class_id from main.homework_class_weekly where {where} order by class_id",
+        parameters,
     )
     return frame["class_id"].tolist()
 
 
-def homework_class_weekly(school_uai: str, class_id: str) -> pd.DataFrame:
+def homework_class_weekly(entitlement: Entitlement, school_uai: str, class_id: str) -> pd.DataFrame:
+    where, parameters = _scope(entitlement, "homework_class_weekly", school_uai)
     bands = _bands("homework_class_weekly", "submission_rate", "on_time_rate")
     return _read(
         "select week_start, homework_count, expected, on_time, late, missing, pending, "
         f"submission_rate, on_time_rate{bands}, is_suppressed "
-        "from main.homework_class_weekly where school_uai = ? and class_id = ? "
+        f"from main.homework_class_weekly where {where} and class_id = ? "
         "order by week_start",
-        (school_uai, class_id),
+        (*parameters, class_id),
     )
 
 
-def service_usage_weekly(school_uai: str, role: str) -> pd.DataFrame:
+def service_usage_weekly(entitlement: Entitlement, school_uai: str, role: str) -> pd.DataFrame:
+    where, parameters = _scope(entitlement, "service_usage_weekly", school_uai)
     frame = _read(
         f"select service, week_start, enrolled, users, reach{_bands('service_usage_weekly', 'reach')}, "
-        "is_suppressed from main.service_usage_weekly where school_uai = ? and role = ?",
-        (school_uai, role),
+        f"is_suppressed from main.service_usage_weekly where {where} and role = ?",
+        (*parameters, role),
     )
     return _in_reading_order(frame, "service", SERVICES)
 
 
-def roles_with_service_usage(school_uai: str) -> list[str]:
+def roles_with_service_usage(entitlement: Entitlement, school_uai: str) -> list[str]:
+    where, parameters = _scope(entitlement, "service_usage_weekly", school_uai)
     frame = _read(
-        "select distinct role from main.service_usage_weekly where school_uai = ?",
-        (school_uai,),
+        f"select distinct role from main.service_usage_weekly where {where}",
+        parameters,
     )
     return frame["role"].tolist()
 
 
-def data_quality_weekly(school_uai: str) -> pd.DataFrame:
+def data_quality_weekly(entitlement: Entitlement, school_uai: str) -> pd.DataFrame:
+    where, parameters = _scope(entitlement, "data_quality_weekly", school_uai)
     return _read(
         "select week_start, events, events_unmatched from main.data_quality_weekly "
-        "where school_uai = ? order by week_start",
-        (school_uai,),
+        f"where {where} order by week_start",
+        parameters,
     )
 
 

@@ -13,7 +13,7 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from pipelines.pseudonymization import KEY_FILE_ENV_VAR, PseudonymKeyError, generate_key_hex
 from pipelines.settings import (
@@ -77,6 +77,9 @@ def command_run(arguments: argparse.Namespace) -> None:
     )
     for line in outcome.summary.lines():
         _say("  " + line)
+    if outcome.stage_seconds:
+        stages = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in outcome.stage_seconds.items())
+        _say(f"  time by stage: {stages}")
     _say(f"Published: {Path(arguments.data_dir) / PUBLISHED_FILE}")
     if outcome.landing is not None:
         _say(describe_landing(outcome.landing))
@@ -172,11 +175,15 @@ def describe_compaction(compaction: Compaction | None) -> str:
     )
 
 
-def serve_dashboard(data_dir: Path, port: int) -> int:
+def serve_dashboard(data_dir: Path, port: int, accounts_file: Path | None = None) -> int:
+    from dashboards.access import ACCOUNTS_FILE_ENV
+
     published = (data_dir / PUBLISHED_FILE).resolve()
     if not published.exists():
         raise SystemExit(f"error: {published} does not exist yet: run `reperes run` first.")
     environment = {**os.environ, PUBLISHED_DB_ENV_VAR: str(published)}
+    if accounts_file is not None:
+        environment[ACCOUNTS_FILE_ENV] = str(Path(accounts_file).resolve())
     _say(f"\nDashboard: http://localhost:{port}  (Ctrl+C to stop)")
     command = [
         sys.executable,
@@ -198,7 +205,101 @@ def serve_dashboard(data_dir: Path, port: int) -> int:
 
 
 def command_dashboard(arguments: argparse.Namespace) -> None:
-    raise SystemExit(serve_dashboard(Path(arguments.data_dir), arguments.port))
+    raise SystemExit(serve_dashboard(Path(arguments.data_dir), arguments.port, arguments.accounts))
+
+
+def _fail(error: Exception) -> NoReturn:
+    print(f"error: {error}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _accounts_file(arguments: argparse.Namespace) -> Path:
+    from dashboards.access import accounts_file_path
+
+    return Path(arguments.file) if arguments.file else accounts_file_path()
+
+
+def _new_password(arguments: argparse.Namespace) -> str | None:
+    """From standard input (scripts), else typed twice; none for an OpenID Connect account."""
+    import getpass
+
+    from dashboards.access import AccountError
+
+    if arguments.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if arguments.oidc_subject or arguments.email:
+        return None
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != password:
+        raise AccountError("the two passwords differ")
+    return password
+
+
+def command_accounts_add(arguments: argparse.Namespace) -> None:
+    """One dashboard account into the accounts file; its password is stored as an argon2 hash only."""
+    from dashboards import access
+
+    path = _accounts_file(arguments)
+    try:
+        accounts = access.read_accounts(path) if path.exists() else ()
+        account = access.new_account(
+            arguments.login,
+            arguments.profile,
+            arguments.school,
+            name=arguments.name,
+            password=_new_password(arguments),
+            oidc_subject=arguments.oidc_subject,
+            email=arguments.email,
+        )
+        access.write_accounts(
+            path, access.with_account(accounts, account, replace_existing=arguments.replace)
+        )
+    except (access.AccountError, access.AccountsFileError) as error:
+        _fail(error)
+    _say(f"Account {account.login} ({account.profile}) written to {path}.")
+
+
+def command_accounts_remove(arguments: argparse.Namespace) -> None:
+    from dashboards import access
+
+    path = _accounts_file(arguments)
+    try:
+        access.write_accounts(path, access.without_account(access.read_accounts(path), arguments.login))
+    except (access.AccountError, access.AccountsFileError) as error:
+        _fail(error)
+    _say(f"Account {access.normalize_login(arguments.login)} removed from {path}.")
+
+
+def command_accounts_list(arguments: argparse.Namespace) -> None:
+    from dashboards import access
+
+    path = _accounts_file(arguments)
+    try:
+        accounts = access.read_accounts(path)
+    except access.AccountsFileError as error:
+        _fail(error)
+    _say(f"{len(accounts)} account(s) in {path}:")
+    for account in accounts:
+        _say("  " + access.describe(account))
+
+
+def write_demo_accounts(demo_dir: Path, data_dir: Path) -> Path:
+    """One account of each kind on the simulated schools, with new random passwords shown once."""
+    import duckdb
+
+    from dashboards import access
+
+    with duckdb.connect(str(data_dir / PUBLISHED_FILE), read_only=True) as connection:
+        rows = connection.execute("select distinct school_uai from adoption_weekly order by school_uai")
+        schools = [school for (school,) in rows.fetchall()]
+    accounts = access.demo_accounts(schools)
+    path = demo_dir / "secrets" / "accounts.toml"
+    access.write_accounts(path, [account for account, _ in accounts])
+    _say(f"\nDemo accounts (only their hashes are kept, in {path}; new passwords at each demo):")
+    for account, password in accounts:
+        schools_seen = ", ".join(account.schools) or "all schools, k = 10 tables only"
+        _say(f"  login {account.login:<17} password {password}   {account.profile}: {schools_seen}")
+    return path
 
 
 def command_ui(arguments: argparse.Namespace) -> None:
@@ -251,8 +352,9 @@ def command_demo(arguments: argparse.Namespace) -> None:
     key_file = demo_key_file(demo_dir)
     # Simulated data only: the demo keeps its landing files so that it can be run again.
     command_run(argparse.Namespace(landing=landing, data_dir=data_dir, key_file=key_file, keep_landing=True))
+    accounts_file = write_demo_accounts(demo_dir, data_dir)
     if not arguments.no_dashboard:
-        command_dashboard(argparse.Namespace(data_dir=data_dir, port=arguments.port))
+        command_dashboard(argparse.Namespace(data_dir=data_dir, port=arguments.port, accounts=accounts_file))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -315,7 +417,39 @@ def _parser() -> argparse.ArgumentParser:
     dashboard = commands.add_parser("dashboard", help="serve the dashboards on published.duckdb")
     dashboard.add_argument("--data-dir", required=True)
     dashboard.add_argument("--port", type=int, default=int(os.environ.get("PORT", DEFAULT_PORT)))
+    dashboard.add_argument(
+        "--accounts",
+        help="the dashboard accounts file (else $REPERES_ACCOUNTS_FILE, else data/accounts.toml)",
+    )
     dashboard.set_defaults(handler=command_dashboard)
+
+    accounts = commands.add_parser("accounts", help="dashboard accounts: who may read which schools")
+    account_commands = accounts.add_subparsers(dest="accounts_command", required=True)
+    add = account_commands.add_parser(
+        "add", help="add an account (asks for its password, stored hashed with argon2)"
+    )
+    add.add_argument("login")
+    add.add_argument("--profile", required=True, help="direction, referent or departement")
+    add.add_argument(
+        "--school", action="append", default=[], help="an UAI the account may see (repeat for a referent)"
+    )
+    add.add_argument("--name", default="", help="the name shown once signed in")
+    add.add_argument("--email", help="OpenID Connect: the verified e-mail this account is signed in with")
+    add.add_argument("--oidc-subject", help="OpenID Connect: the identity provider's `sub` for this person")
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input (scripts)"
+    )
+    add.add_argument("--replace", action="store_true", help="replace the account with the same login")
+    add.set_defaults(handler=command_accounts_add)
+    remove = account_commands.add_parser("remove", help="remove an account")
+    remove.add_argument("login")
+    remove.set_defaults(handler=command_accounts_remove)
+    listing = account_commands.add_parser("list", help="list the accounts (never their password hashes)")
+    listing.set_defaults(handler=command_accounts_list)
+    for subcommand in (add, remove, listing):
+        subcommand.add_argument(
+            "--file", help="the accounts file (else $REPERES_ACCOUNTS_FILE, else data/accounts.toml)"
+        )
 
     ui = commands.add_parser("ui", help="open the Dagster UI on this data directory's runs")
     ui.add_argument("--data-dir", default=str(DEFAULT_DEMO_DIR / "data"))

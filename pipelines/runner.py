@@ -24,6 +24,7 @@ import psutil
 
 from pipelines.defs.partitions import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 from pipelines.ingestion import delivery_day, is_landing_file
+from pipelines.models import discover_models
 from pipelines.pseudonymization import KEY_FILE_ENV_VAR, load_key, pseudonym
 from pipelines.retention import (
     LANDING_ARCHIVE_ENV_VAR,
@@ -83,6 +84,7 @@ class RunOutcome:
     last_day: str
     summary: RunSummary
     landing: LandingOutcome | None = None
+    stage_seconds: dict[str, float] | None = None
 
 
 def prepare_dagster_home(data_dir: Path) -> Path:
@@ -241,7 +243,32 @@ def run_pipeline(
         )
     summary = read_run_summary(data_dir / WAREHOUSE_FILE, data_dir / PUBLISHED_FILE)
     landing_outcome = _landing_outcome(data_dir, landing, result.run_id, keep_landing, archive_dir)
-    return RunOutcome(result.run_id, first_day, last_day, summary, landing_outcome)
+    return RunOutcome(
+        result.run_id, first_day, last_day, summary, landing_outcome, stage_seconds(result.run_id)
+    )
+
+
+def stage_of(step_key: str) -> str:
+    """The stage a Dagster step belongs to, as the technical team reads a run: where the time goes."""
+    layers = {model.name: model.layer for model in discover_models(("intermediate", "marts"))}
+    name = step_key.split("[")[0]
+    if name in layers:
+        return layers[name]
+    if name.startswith(("stg_", "landing_")):
+        return "ingestion"
+    if name in ("release_candidate", "published_release"):
+        return "release"
+    return "checks and housekeeping"
+
+
+def stage_seconds(run_id: str) -> dict[str, float]:
+    """Wall time per stage of a run, from Dagster's step statistics (steps run one at a time)."""
+    totals: dict[str, float] = {}
+    for step in dg.DagsterInstance.get().get_run_step_stats(run_id):
+        if step.start_time is not None and step.end_time is not None:
+            stage = stage_of(step.step_key)
+            totals[stage] = totals.get(stage, 0.0) + step.end_time - step.start_time
+    return totals
 
 
 # --- Purge and erasure (privacy rule 4): delete in staging, rebuild through Dagster, compact.

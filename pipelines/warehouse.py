@@ -57,7 +57,7 @@ BOOKKEEPING_TABLES = (
 
 
 def configure(connection: duckdb.DuckDBPyConnection, k_school: int) -> None:
-    """Session settings every model relies on: local time zone, k (school and département), and the contract's enums."""
+    """Session settings every model relies on: local time zone, both k, and the contract's enums."""
     connection.execute(f"set TimeZone = '{TIMEZONE}'")
     connection.execute("set enable_progress_bar = false")
     connection.execute("set variable k_school = ?", [k_school])

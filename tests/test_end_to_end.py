@@ -9,19 +9,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.privacy.catalog import load_catalog
 from tests.dashboards.serving import CHROMIUM_ARGS, chromium_executable, serve_dashboard
 
 pytestmark = pytest.mark.slow
 
-PUBLISHED_TABLES = {
-    "adoption_weekly",
-    "adoption_school_weekly",
-    "adoption_department_weekly",
-    "service_usage_weekly",
-    "homework_class_weekly",
-    "data_quality_weekly",
-    "release_info",
-}
+# Every declared mart and derived table, and the release's own description.
+CATALOG = load_catalog()
+PUBLISHED_TABLES = {*CATALOG.tables, *CATALOG.derived_tables, "release_info"}
 
 
 def reperes(*arguments: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -38,7 +33,7 @@ def reperes(*arguments: str, env: dict | None = None) -> subprocess.CompletedPro
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("e2e")
     simulated = reperes(
-        "simulate", "--out", str(root / "landing"), "--schools", "2", "--weeks", "3", "--seed", "7"
+        "simulate", "--out", str(root / "landing"), "--schools", "5", "--weeks", "5", "--seed", "7"
     )
     assert simulated.returncode == 0, simulated.stderr
     key_file = root / "secrets" / "pseudonym.key"
@@ -86,7 +81,7 @@ def test_published_tables_hold_plausible_indicators(demo: Path):
         tables = {row[0] for row in connection.execute("show tables").fetchall()}
         assert tables == PUBLISHED_TABLES
         schools = connection.execute("select count(distinct school_uai) from adoption_weekly").fetchone()[0]
-        assert schools == 2
+        assert schools == 5
         roles = {row[0] for row in connection.execute("select distinct role from adoption_weekly").fetchall()}
         assert {"eleve", "parent", "enseignant"} <= roles
         low, high = connection.execute(
@@ -102,6 +97,100 @@ def test_published_tables_hold_plausible_indicators(demo: Path):
             "where not is_suppressed and on_time + late + missing + pending <> expected"
         ).fetchone()[0]
         assert balance == 0
+
+
+# Pairs of published tables that measure the same thing, as (what is compared, mismatches):
+# both queries join published rows where both figures are shown (hidden cells are NULL).
+CONSISTENCY_CHECKS = {
+    "a service's population is its role's": (
+        "select count(*) from service_usage_weekly as s join adoption_weekly as a "
+        "using (school_uai, role, week_start) where s.enrolled is not null and a.enrolled is not null",
+        "select count(*) from service_usage_weekly as s join adoption_weekly as a "
+        "using (school_uai, role, week_start) where s.enrolled <> a.enrolled or s.users > a.active_users",
+    ),
+    "roles make the school (a person may hold two roles)": (
+        "select count(*) from adoption_school_weekly where active_users is not null",
+        """
+        select count(*) from adoption_school_weekly as school
+        join (
+            select school_uai, week_start, max(active_users) as most, sum(active_users) as total,
+                count(*) filter (where active_users is null) as hidden
+            from adoption_weekly group by all
+        ) as roles using (school_uai, week_start)
+        where roles.hidden = 0 and school.active_users not between roles.most and roles.total
+        """,
+    ),
+    "homework due per day adds up to the week": (
+        "select count(*) from homework_class_weekly where homework_count is not null",
+        """
+        select count(*) from homework_class_weekly as weekly
+        join (
+            select school_uai, class_id, week_start, sum(homework_due) as due,
+                count(*) filter (where homework_due is null) as hidden
+            from homework_load_class_daily group by all
+        ) as daily using (school_uai, class_id, week_start)
+        where daily.hidden = 0 and weekly.homework_count is not null and weekly.homework_count <> daily.due
+        """,
+    ),
+    "trends and positions repeat the published rate": (
+        "select count(*) from adoption_trends where adoption_rate is not null",
+        """
+        select count(*) from adoption_weekly as a
+        left join adoption_trends as t using (school_uai, role, week_start)
+        left join adoption_position as p using (school_uai, role, week_start)
+        where t.adoption_rate is distinct from a.adoption_rate and t.week_start is not null
+            or p.adoption_rate is distinct from a.adoption_rate and p.week_start is not null
+        """,
+    ),
+    "the first month holds its first week": (
+        "select count(*) from adoption_first_month where enrolled is not null",
+        """
+        select count(*) from adoption_first_month as f
+        join adoption_weekly as a on f.school_uai = a.school_uai and f.role = a.role and f.start_week = a.week_start
+        where f.enrolled < a.enrolled or f.active_once < a.active_users
+        """,
+    ),
+    "a term's regular weeks are its weeks with entries": (
+        "select count(*) from cdt_class_term where weeks_with_entries is not null",
+        """
+        select count(*) from cdt_class_term as term
+        join (
+            select school_uai, class_id,
+                case when month(week_start + 3) >= 9 then 'T1' when month(week_start + 3) <= 3 then 'T2' else 'T3' end
+                    as term,
+                count(*) filter (where is_school_week and entries > 0) as with_entries,
+                count(*) filter (where is_school_week) as school_weeks,
+                count(*) filter (where entries is null) as hidden
+            from cdt_class_weekly group by all
+        ) as weekly using (school_uai, class_id, term)
+        where weekly.hidden = 0 and term.weeks_with_entries is not null
+            and (term.weeks_with_entries <> weekly.with_entries or term.school_weeks <> weekly.school_weeks)
+        """,
+    ),
+    "training needs count the teachers adoption counts": (
+        "select count(*) from training_needs where teachers is not null",
+        """
+        select count(*) from training_needs as t
+        join adoption_weekly as a using (school_uai, role, week_start)
+        where a.enrolled is not null and (t.teachers <> a.enrolled or t.teachers_using > t.teachers)
+        """,
+    ),
+    "parents reached are pupils' parents": (
+        "select count(*) from parent_reach_monthly where pupils_with_parent_active is not null",
+        "select count(*) from parent_reach_monthly where pupils_with_parent_active > pupils_with_parent "
+        "or pupils_with_parent > pupils",
+    ),
+}
+
+
+@pytest.mark.parametrize("check", CONSISTENCY_CHECKS)
+def test_published_tables_agree_with_each_other(demo: Path, check: str):
+    compared_sql, mismatches_sql = CONSISTENCY_CHECKS[check]
+    with duckdb.connect(str(demo / "data" / "published.duckdb"), read_only=True) as connection:
+        compared = connection.execute(compared_sql).fetchone()[0]
+        mismatches = connection.execute(mismatches_sql).fetchone()[0]
+    assert compared > 0, f"{check}: nothing published to compare"
+    assert mismatches == 0, f"{check}: {mismatches} rows disagree"
 
 
 def test_warehouse_and_dagster_storage_hold_no_raw_user_id(demo: Path):

@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.privacy.catalog import load_catalog
 from pipelines.runner import RunOutcome, run_pipeline
 from tests.conftest import TEST_KEY_HEX, write_landing
 
@@ -230,11 +231,17 @@ def test_release_info_counts_what_the_release_hides(pipeline_run):
         "select k_school, k_department, cells_published, cells_suppressed, cells_suppressed_primary, "
         "cells_suppressed_complementary, rates_banded from release_info",
     )
-    # Published rows: 6 + 2 + 6 + 54 + 3 + 2 (data quality) = 73. Hidden: 6 role rows, 6
-    # département rows, 54 service rows, 1 homework row = 67; primary: 2 teacher rows, 6
-    # département rows, 18 teacher service rows, the 5B homework = 27; complementary: 40.
-    # Banded: the two rates of 6A in W3.
-    assert info == [(5, 10, 73, 67, 27, 40, 2)]
+    # Adoption, services, homework and data quality: published rows 6 + 2 + 6 + 54 + 3 + 2 = 73.
+    # Hidden: 6 role rows, 6 département rows, 54 service rows, 1 homework row = 67; primary:
+    # 2 teacher rows, 6 département rows, 18 teacher service rows, the 5B homework = 27;
+    # complementary: 40. Banded: the two rates of 6A in W3.
+    # The other marts: training needs 9 services + 18 (2 disciplines × 9) all below k (one
+    # teacher); cahier de textes 4 class-weeks and 2 class-terms, all below k (one teacher);
+    # homework load 3 days, 5B's (2 pupils) below k; parent reach 2 class-months, 5B below k;
+    # first month 3 roles, the teacher below k; no workshop. That is 41 more rows, 36 more
+    # hidden, all primary. Banded: 6A's parent reach (0 of 7), the regular share of pupils
+    # (0 of 9), both shares of parents (1 and 0 of 5).
+    assert info == [(5, 10, 73 + 41, 67 + 36, 27 + 36, 40, 2 + 4)]
 
 
 def test_data_quality_counts_unmatched_events(pipeline_run):
@@ -254,15 +261,8 @@ def test_published_file_holds_no_pseudonym_or_contract_extra(pipeline_run):
     assert not names & {"user_key", "event_key", "user_id", "event_id", "ip"}
     assert "suppression_reason" not in names  # which hidden rows are small stays in the warehouse
     tables = {table for table, _ in columns}
-    assert tables == {
-        "adoption_weekly",
-        "adoption_school_weekly",
-        "adoption_department_weekly",
-        "service_usage_weekly",
-        "homework_class_weekly",
-        "data_quality_weekly",
-        "release_info",
-    }
+    catalog = load_catalog()
+    assert tables == {*catalog.tables, *catalog.derived_tables, "release_info"}
 
 
 def test_rerun_gives_identical_published_tables(pipeline_run, tmp_path, test_key):

@@ -27,7 +27,9 @@ def candidate(published: list[dict]) -> duckdb.DuckDBPyConnection:
     return connection
 
 
-def week(school: str, week_start: date, school_year: str, number: int | None, rate: float | None, enrolled=40):
+def week(
+    school: str, week_start: date, school_year: str, number: int | None, rate: float | None, enrolled=40
+):
     return {
         "school_uai": school,
         "role": "eleve",
@@ -97,7 +99,9 @@ def test_position_among_schools_needs_enough_schools_of_size_k():
         ("0920006G", 5, 4),  # the small school still sees where it stands
     ]
     for row in found:
-        assert (row["department_q1"], row["department_median"], row["department_q3"]) == pytest.approx(quartiles)
+        assert (row["department_q1"], row["department_median"], row["department_q3"]) == pytest.approx(
+            quartiles
+        )
 
     # With four schools of size k, the distribution would describe too few: nothing is published.
     connection = candidate(schools[1:])
@@ -111,7 +115,9 @@ def test_a_derived_table_may_read_only_what_it_declares():
         catalog,
         derived_tables={
             **catalog.derived_tables,
-            "adoption_trends": DerivedTableSpec("adoption_trends", ("school_uai",), ("service_usage_weekly",)),
+            "adoption_trends": DerivedTableSpec(
+                "adoption_trends", ("school_uai",), ("service_usage_weekly",)
+            ),
         },
     )
     with pytest.raises(ValueError, match="may read only the published tables it declares"):

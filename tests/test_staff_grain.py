@@ -9,7 +9,17 @@ from pipelines.models import discover_models
 from pipelines.privacy.catalog import load_catalog
 
 # Dimensions that never identify a teacher: a class holds many teachers, a role or service many users.
-SAFE_DIMENSIONS = {"school_uai", "role", "service", "class_id", "week_start", "month_start"}
+SAFE_DIMENSIONS = {
+    "school_uai",
+    "role",
+    "service",
+    "class_id",
+    "week_start",
+    "month_start",
+    "due_on",
+    "school_year",
+    "term",
+}
 PERSON_COLUMNS = {"user_key", "user_id", "teacher", "teacher_key", "author"}
 
 
@@ -28,7 +38,10 @@ def test_every_published_grain_is_above_the_person_and_the_school_discipline():
 
 
 def test_no_mart_selects_a_discipline_or_person_column_at_school_level():
+    catalog = load_catalog()
     for model in discover_models(("marts",)):
+        if "school_uai" not in catalog.tables[model.name].grain:
+            continue  # across schools, at k = 10: the first test checks the audience
         final_select = model.sql.split("final as (")[-1]
         for column in PERSON_COLUMNS | {"discipline"}:
             assert f" as {column}," not in final_select and f"        {column},\n" not in final_select, (

@@ -2,17 +2,18 @@
 
 import streamlit as st
 
-from dashboards import charts, data, labels
+from dashboards import charts, data, labels, session
 
 st.title("Conseil de classe — Devoirs")
 school_uai = st.session_state["ecole"]  # chosen in the sidebar, see app.py
-class_ids = data.classes(school_uai)
+entitlement = session.entitlement()  # what the signed-in account may read
+class_ids = data.classes(entitlement, school_uai)
 
 if not class_ids:
     st.info("Aucun devoir à rendre en ligne n'est publié pour cet établissement.")
 else:
     class_id = st.selectbox("Classe", class_ids)
-    weekly = data.homework_class_weekly(school_uai, class_id)
+    weekly = data.homework_class_weekly(entitlement, school_uai, class_id)
     st.plotly_chart(charts.homework_figure(weekly), width="stretch")
     st.caption(
         "Chaque barre compte les **rendus attendus** des devoirs dont l'échéance tombe dans "

@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from dashboards import charts, data, labels
+from dashboards import charts, data, labels, session
 
 st.title("Direction — Adoption")
 school_uai = st.session_state["ecole"]  # chosen in the sidebar, see app.py
+entitlement = session.entitlement()  # what the signed-in account may read
 release = data.release_info()
-all_weeks = data.adoption_weekly(school_uai)
+all_weeks = data.adoption_weekly(entitlement, school_uai)
 weekly = charts.complete_weeks(all_weeks, release.data_through)
 
 if weekly.empty:

@@ -2,20 +2,21 @@
 
 import streamlit as st
 
-from dashboards import charts, data, labels
+from dashboards import charts, data, labels, session
 
 WEEKS_SHOWN = 8
 
 st.title("Référent ENT — Usage des services")
 school_uai = st.session_state["ecole"]  # chosen in the sidebar, see app.py
+entitlement = session.entitlement()  # what the signed-in account may read
 release = data.release_info()
-roles = [role for role in labels.ROLES if role in data.roles_with_service_usage(school_uai)]
+roles = [role for role in labels.ROLES if role in data.roles_with_service_usage(entitlement, school_uai)]
 
 if not roles:
     st.info("Aucun usage des services n'est publié pour cet établissement.")
 else:
     role = st.radio("Profil", roles, format_func=labels.ROLE_TITLES.get, horizontal=True)
-    usage = data.service_usage_weekly(school_uai, role)
+    usage = data.service_usage_weekly(entitlement, school_uai, role)
     weekly = charts.recent_weeks(charts.complete_weeks(usage, release.data_through), WEEKS_SHOWN)
     if weekly.empty:
         st.info("Aucune semaine complète publiée pour ce profil.")
@@ -36,7 +37,7 @@ else:
                 width="stretch",
             )
 
-    quality = charts.complete_weeks(data.data_quality_weekly(school_uai), release.data_through)
+    quality = charts.complete_weeks(data.data_quality_weekly(entitlement, school_uai), release.data_through)
     if not quality.empty:
         latest = quality.iloc[-1]
         st.caption(

@@ -6,10 +6,12 @@ benchmarks run on it, and the pipeline's tests use it as a realistic input.
 
     out_dir/events/<YYYY-MM-DD>.<parquet|csv|jsonl>   one file per calendar day
     out_dir/roster/roster.csv                          the annuaire
+    out_dir/workshops/workshops.csv                    the référent's training log
 
 in the input contracts of DESIGN.md §2. The behaviour model (adoption ramp,
 timetables, homework lifecycle, hourly profiles) is described in
-``population`` and ``activity``.
+``population`` and ``activity``; the training workshops, and the teachers they
+get started on a service, in ``workshops``.
 
 Realistic mess, small on purpose, so that every data-quality path downstream
 has something to show:
@@ -49,12 +51,14 @@ from .activity import (
     take,
 )
 from .population import Department, build_department
+from .workshops import WORKSHOP_COLUMNS, plan_workshops, write_workshops
 from .writer import EVENT_COLUMNS, FORMATS, ROSTER_COLUMNS, EventEncoder, write_events, write_roster
 
 __all__ = [
     "EVENT_COLUMNS",
     "FORMATS",
     "ROSTER_COLUMNS",
+    "WORKSHOP_COLUMNS",
     "SimulationSummary",
     "build_department",
     "department",
@@ -70,8 +74,8 @@ class SimulationSummary:
     """What a run wrote, for the CLI, benchmarks and demo checks.
 
     ``events`` counts distinct events (distinct ``event_id``); ``rows`` counts
-    the lines written, re-deliveries included. ``files`` counts every file
-    written (the event files and the roster).
+    the lines written, re-deliveries included. ``files`` counts the event files
+    and the roster; ``workshops`` the rows of the workshop log written beside them.
     """
 
     schools: int
@@ -92,6 +96,7 @@ class SimulationSummary:
     seed: int
     file_format: str
     zone: str
+    workshops: int = 0
 
 
 def _clear_previous_run(events_dir: Path) -> None:
@@ -135,13 +140,18 @@ def simulate(
     events_dir.mkdir(parents=True, exist_ok=True)
     _clear_previous_run(events_dir)
     write_roster(roster, out_dir / "roster" / "roster.csv")
+    workshops = plan_workshops(dept, seed)
+    write_workshops(workshops, dept, out_dir / "workshops" / "workshops.csv")
     say(
         f"{schools} schools, {dept.accounts:,} accounts, {roster.num_rows:,} roster rows; "
         f"simulating {start.isoformat()} → {end.isoformat()}"
     )
 
     clock = ParisClock(start, end)
-    sims = [SchoolDaySimulator(dept, s, clock, seed) for s in dept.schools]
+    sims = [
+        SchoolDaySimulator(dept, s, clock, seed, [w for w in workshops if w.school == s.index])
+        for s in dept.schools
+    ]
     encoder = EventEncoder(seed, dept.user_ids, [s.uai for s in dept.schools], dept.class_labels)
     day_rng = np.random.default_rng([seed, 4])
     counters = dict(events=0, rows=0, files=0, redelivered=0, unrostered=0, bad=0)
@@ -209,6 +219,7 @@ def simulate(
         seed=seed,
         file_format=file_format,
         zone=zone,
+        workshops=len(workshops),
     )
 
 

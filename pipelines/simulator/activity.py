@@ -26,8 +26,10 @@ Behaviour model (all rates are per account, drawn once in ``population``):
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -64,6 +66,9 @@ from ._common import (
     ParisClock,
 )
 from .population import Department, School
+
+if TYPE_CHECKING:
+    from .workshops import Workshop
 
 HOUR = 3600
 FIELDS = ("t", "user", "role", "school", "service", "action", "cls", "disc", "okind", "okey", "due")
@@ -232,6 +237,8 @@ _ACTIONS_MEAN = {ELEVE: 5.5, PARENT: 1.8, ENSEIGNANT: 6.0, PERSONNEL: 4.0, AUTRE
 _GAP_MEAN = {ELEVE: 45.0, PARENT: 35.0, ENSEIGNANT: 50.0, PERSONNEL: 60.0, AUTRE: 40.0}
 
 BAD_ROLE_RATE = 3e-5  # "a few rows per 100 000"
+# Sessions per school day of a teacher who started on a service at a workshop (see ``workshops``).
+TRAINED_SESSION_RATE = 0.6
 
 
 def empty_events() -> Events:
@@ -284,11 +291,21 @@ def day_kind(day: date, zone: str) -> int:
 class SchoolDaySimulator:
     """Carries one school through the period; ``day()`` must be called in date order."""
 
-    def __init__(self, dept: Department, school: School, clock: ParisClock, seed: int) -> None:
+    def __init__(
+        self,
+        dept: Department,
+        school: School,
+        clock: ParisClock,
+        seed: int,
+        workshops: Sequence[Workshop] = (),
+    ) -> None:
         self.dept = dept
         self.school = school
         self.clock = clock
         self.rng = np.random.default_rng([seed, 3, school.index])
+        # Workshops draw from their own stream: without them, the rest is drawn the same.
+        self.workshops = tuple(workshops)
+        self.trained_rng = np.random.default_rng([seed, 9, school.index])
         self.pending: dict[int, list[Events]] = defaultdict(list)
         self.entry_counter = 0
         self.hw_counter = 0
@@ -310,6 +327,7 @@ class SchoolDaySimulator:
         counts = np.bincount(owner, minlength=len(school.teachers))
         self.teacher_cls_off = np.concatenate([[0], np.cumsum(counts)])
         self.teacher_cls_flat = rows.cls[order]
+        self.teacher_position = pos
         self.cdt_entries = 0
         self.homework = 0
 
@@ -458,6 +476,45 @@ class SchoolDaySimulator:
             ev = self._sessions(ctx, AUTRE, one, np.ones(1, dtype=np.int64), none, none, start)
             ev["role"][:] = self.dept.role[user]
             parts.append(ev)
+        return concat(parts)
+
+    def _trained(self, ctx: DayContext) -> Events:
+        """From the day after a workshop, on school days, the teachers it got started: now and
+        then a short session, a login then a look at the service they were trained on."""
+        if ctx.kind not in (SCHOOL, WEDNESDAY):
+            return empty_events()
+        rng, parts = self.trained_rng, []
+        for workshop in self.workshops:
+            if workshop.day >= ctx.day or len(workshop.trained) == 0:
+                continue
+            users = np.repeat(workshop.trained, rng.poisson(TRAINED_SESSION_RATE, len(workshop.trained)))
+            m = len(users)
+            if m == 0:
+                continue
+            hour = np.searchsorted(_CUM_PROFILES[ENSEIGNANT][ctx.kind], rng.random(m), side="right")
+            login = np.minimum(hour, 23) * HOUR + rng.integers(0, HOUR - 300, m)
+            look = login + rng.integers(20, 240, m)
+            # One of the teacher's classes, and their discipline, as the catalog's class actions carry.
+            index = np.array([self.teacher_position[int(user)] for user in users], dtype=np.int64)
+            low, high = self.teacher_cls_off[index], self.teacher_cls_off[index + 1]
+            cls = self.teacher_cls_flat[low + np.floor(rng.random(m) * (high - low)).astype(np.int64)]
+            common = dict(user=users, role=ENSEIGNANT, school=self.school.index)
+            parts.append(
+                make_events(
+                    m, t=self.clock.day_to_utc(ctx.day, login), service=PORTAIL, action=LOGIN, **common
+                )
+            )
+            parts.append(
+                make_events(
+                    m,
+                    t=self.clock.day_to_utc(ctx.day, look),
+                    service=workshop.service,
+                    action=VIEW,
+                    cls=cls,
+                    disc=self.school.teacher_disc[index],
+                    **common,
+                )
+            )
         return concat(parts)
 
     # --- lessons and homework ---------------------------------------------------------
@@ -723,6 +780,7 @@ class SchoolDaySimulator:
         parts.append(self._teachers(ctx, adoption))
         parts.append(self._staff(ctx, adoption))
         parts.append(self._ghosts(ctx))
+        parts.append(self._trained(ctx))
         ev = concat(parts)
         # Forget homework nobody will look at any more.
         keep = self.hw["due"] >= ctx.day_start_utc - 7 * 86_400

@@ -1,7 +1,11 @@
-"""A small hand-made release, shaped like the pipeline's `published.duckdb`.
+"""A small hand-made release, shaped like the pipeline's `published.duckdb`, and its readers.
 
 Two schools, five weeks (the last one still in progress on `data_through`), and masked rows
-in every table, so that pages and figures meet gaps as they will in production.
+in every table, so that pages and figures meet gaps as they will in production. School B's
+counts differ from A's (B_MARKERS), so that a test can tell whether anything of B is shown.
+
+One account of each kind (direction of A, referent of A and B, département) in an accounts
+file that every dashboard test points `REPERES_ACCOUNTS_FILE` at, all with PASSWORD.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import duckdb
 import pytest
 import streamlit as st
 
-from dashboards import data
+from dashboards import access, data
 
 SCHOOL_A = "0920001B"
 SCHOOL_B = "0921234S"
@@ -39,6 +43,10 @@ create table homework_class_weekly (
 create table data_quality_weekly (
     school_uai varchar, week_start date, events bigint, events_unmatched bigint
 );
+create table adoption_department_weekly (
+    role varchar, week_start date, enrolled bigint, active_users bigint, adoption_rate double,
+    is_suppressed boolean
+);
 create table release_info (
     data_through date, k_school integer, published_tables integer, cells_published bigint,
     cells_suppressed bigint
@@ -46,6 +54,16 @@ create table release_info (
 """
 
 ENROLLED = {"eleve": 400, "parent": 600, "enseignant": 40, "personnel": 12}
+ENROLLED_B = {"eleve": 517, "parent": 733, "enseignant": 47}
+ENROLLED_DEPARTMENT = {"eleve": 12000, "parent": 18000, "enseignant": 1100, "personnel": 300}
+DEPARTMENT_RATES = {
+    "eleve": [0.41, 0.47, 0.49, 0.51, 0.15],
+    "parent": [0.18, 0.2, 0.21, 0.23, 0.04],
+    "enseignant": [0.77, 0.8, 0.83, 0.84, 0.45],
+    "personnel": [0.4, 0.42, None, 0.44, 0.2],
+}
+# School A's and B's data-quality rows: (events, events_unmatched), the same every week.
+DATA_QUALITY = {SCHOOL_A: (5000, 42), SCHOOL_B: (6131, 97)}
 # School A's weekly adoption rates; None marks a masked week.
 ADOPTION_RATES_A = {
     "eleve": [0.40, 0.55, 0.58, 0.62, 0.20],
@@ -71,13 +89,16 @@ HOMEWORK_3A = [
 
 def _adoption_rows() -> list[tuple]:
     rows = []
-    for school, rates_by_role in ((SCHOOL_A, ADOPTION_RATES_A), (SCHOOL_B, ADOPTION_RATES_B)):
+    for school, rates_by_role, enrolled_by_role in (
+        (SCHOOL_A, ADOPTION_RATES_A, ENROLLED),
+        (SCHOOL_B, ADOPTION_RATES_B, ENROLLED_B),
+    ):
         for role, rates in rates_by_role.items():
             for week, rate in zip(WEEKS, rates, strict=True):
                 if rate is None:
                     rows.append((school, role, week, None, None, None, True))
                 else:
-                    enrolled = ENROLLED[role]
+                    enrolled = enrolled_by_role[role]
                     active = round(rate * enrolled)
                     rows.append((school, role, week, enrolled, active, active / enrolled, False))
     return rows
@@ -86,9 +107,9 @@ def _adoption_rows() -> list[tuple]:
 def _service_rows() -> list[tuple]:
     rows = []
     services = ["portail", "cahier_de_textes", "devoirs", "messagerie", "ressources"]
-    for school in (SCHOOL_A, SCHOOL_B):
+    for school, enrolled_by_role in ((SCHOOL_A, ENROLLED), (SCHOOL_B, ENROLLED_B)):
         for role in ("eleve", "parent"):
-            enrolled = ENROLLED[role]
+            enrolled = enrolled_by_role[role]
             for week_index, week in enumerate(WEEKS):
                 for service_index, service in enumerate(services):
                     masked = role == "parent" and service == "ressources"
@@ -132,6 +153,19 @@ def _homework_rows() -> list[tuple]:
     return rows
 
 
+def _department_rows() -> list[tuple]:
+    rows = []
+    for role, rates in DEPARTMENT_RATES.items():
+        enrolled = ENROLLED_DEPARTMENT[role]
+        for week, rate in zip(WEEKS, rates, strict=True):
+            if rate is None:
+                rows.append((role, week, None, None, None, True))
+            else:
+                active = round(rate * enrolled)
+                rows.append((role, week, enrolled, active, active / enrolled, False))
+    return rows
+
+
 def write_published_db(path: Path) -> Path:
     with duckdb.connect(str(path)) as connection:
         connection.execute(SCHEMA)
@@ -145,7 +179,10 @@ def write_published_db(path: Path) -> Path:
         )
         connection.executemany(
             "insert into data_quality_weekly values (?, ?, ?, ?)",
-            [(school, week, 5000, 42) for school in (SCHOOL_A, SCHOOL_B) for week in WEEKS],
+            [(school, week, *DATA_QUALITY[school]) for school in (SCHOOL_A, SCHOOL_B) for week in WEEKS],
+        )
+        connection.executemany(
+            "insert into adoption_department_weekly values (?, ?, ?, ?, ?, ?)", _department_rows()
         )
         connection.execute("insert into release_info values (?, ?, ?, ?, ?)", (DATA_THROUGH, 5, 4, 380, 27))
     return path
@@ -162,6 +199,38 @@ def published_db(published_db_file: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
     return published_db_file
 
 
+PASSWORD = "correct-horse-battery-staple"
+DIRECTION_A = "direction-a"
+REFERENT_AB = "referent-ab"
+DEPARTEMENT = "departement"
+# What only school B's pages would show: its UAI, its only class, its data-quality counts
+# ("97 événements sur 6 131") and its pupils' adoption in the last complete week (45 %).
+B_MARKERS = (SCHOOL_B, "6C", "6\u202f131", "97 événements", "45\u00a0% des élèves")
+
+
+def reader_accounts() -> list[access.Account]:
+    return [
+        access.new_account(DIRECTION_A, access.DIRECTION, [SCHOOL_A], name="Direction A", password=PASSWORD),
+        access.new_account(
+            REFERENT_AB, access.REFERENT, [SCHOOL_A, SCHOOL_B], name="Référent A et B", password=PASSWORD
+        ),
+        access.new_account(DEPARTEMENT, access.DEPARTEMENT, name="Département", password=PASSWORD),
+    ]
+
+
+@pytest.fixture(scope="session")
+def accounts_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("accounts") / "accounts.toml"
+    access.write_accounts(path, reader_accounts())
+    return path
+
+
+@pytest.fixture(autouse=True)
+def accounts_file_in_environment(accounts_file: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv(access.ACCOUNTS_FILE_ENV, str(accounts_file))
+    return accounts_file
+
+
 @pytest.fixture(autouse=True)
 def clear_streamlit_caches():
     st.cache_data.clear()
@@ -169,3 +238,12 @@ def clear_streamlit_caches():
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+def sign_in(app, login: str, password: str = PASSWORD):
+    """Fill the login form of an AppTest that shows it, submit it, and return the app."""
+    fields = {field.label: field for field in app.text_input}
+    fields["Identifiant"].input(login)
+    fields["Mot de passe"].input(password)
+    next(button for button in app.button if button.label == "Se connecter").click()
+    return app.run()

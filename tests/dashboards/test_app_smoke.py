@@ -1,4 +1,8 @@
-"""Each page runs without error on the hand-made release, through the real entry point."""
+"""Each page runs without error on the hand-made release, through the real entry point.
+
+The reader signs in first, as the referent of both schools, so that the school picker has two
+schools to move between; what each kind of account may see is tested in test_login.py.
+"""
 
 import json
 import os
@@ -9,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboards import data, labels
-from tests.dashboards.conftest import SCHOOL_A, SCHOOL_B, write_published_db
+from tests.dashboards.conftest import REFERENT_AB, SCHOOL_A, SCHOOL_B, sign_in, write_published_db
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 PAGES = {
@@ -20,10 +24,10 @@ PAGES = {
 TIMEOUT_SECONDS = 30
 
 
-def open_app(query_params: dict | None = None) -> AppTest:
+def open_app(query_params: dict | None = None, login: str = REFERENT_AB) -> AppTest:
     app = AppTest.from_file(APP, default_timeout=TIMEOUT_SECONDS)
     app.query_params.update(query_params or {})
-    return app.run()
+    return sign_in(app.run(), login)
 
 
 def figure_titles(app: AppTest) -> list[str]:

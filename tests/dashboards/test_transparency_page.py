@@ -5,13 +5,13 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from pipelines.privacy_report import ReleaseFacts, render_privacy_report
-from tests.dashboards.conftest import DATA_THROUGH
+from tests.dashboards.conftest import DATA_THROUGH, DEPARTEMENT, sign_in
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 
 
 def test_the_dashboard_page_shows_the_same_notice(published_db):
-    app = AppTest.from_file(APP, default_timeout=30).run()
+    app = sign_in(AppTest.from_file(APP, default_timeout=30).run(), DEPARTEMENT)
     app.switch_page("app_pages/confidentialite.py").run()
     assert not app.exception
     shown = "\n".join(block.value for block in app.markdown)

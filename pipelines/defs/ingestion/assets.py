@@ -191,7 +191,9 @@ def stg_workshops(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
             # Like the roster: a log loaded by an earlier run and since archived or deleted
             # stays until a new workshop log comes.
             kept = connection.execute("select count(*) from staging.stg_workshops").fetchone()[0]
-            context.log.info(f"No workshop log in landing/workshops/: the {kept:,} workshops loaded earlier stay.")
+            context.log.info(
+                f"No workshop log in landing/workshops/: the {kept:,} workshops loaded earlier stay."
+            )
             return dg.MaterializeResult(metadata={**totals, "workshops_kept": kept})
         connection.execute("begin transaction")
         connection.execute("delete from staging.stg_workshops")

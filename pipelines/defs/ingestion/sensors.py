@@ -24,7 +24,7 @@ def landing_state(landing: Path) -> dict[str, list[int]]:
 
 
 def days_to_refresh(changed: list[str], state: dict[str, list[int]]) -> tuple[str, str] | None:
-    """The delivery days of the changed event files; a roster or workshop change alone refreshes the last day."""
+    """The delivery days of the changed event files; a roster or workshop log alone refreshes the last day."""
     days = sorted(day.isoformat() for name in changed if (day := delivery_day(Path(name))) is not None)
     if not days:
         days = sorted(day.isoformat() for name in state if (day := delivery_day(Path(name))) is not None)
