@@ -8,11 +8,10 @@ a blocking Dagster asset check, so a failure stops the release.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pandas as pd
 
 from data_contracts.contracts import load_contract
+from data_contracts.gx_suites import SuiteOutcome, run_suite
 
 SUITE_NAME = "stg_events"
 PSEUDONYM_PATTERN = r"^[0-9a-f]{64}$"
@@ -26,13 +25,6 @@ select
 from staging.stg_events
 where delivered_on between ? and ?
 """
-
-
-@dataclass(frozen=True)
-class SuiteOutcome:
-    success: bool
-    evaluated_rows: int
-    failures: tuple[str, ...]
 
 
 def build_expectations() -> list:
@@ -63,28 +55,4 @@ def build_expectations() -> list:
 
 
 def validate_staged_events(rows: pd.DataFrame) -> SuiteOutcome:
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    context = gx.get_context(mode="ephemeral")
-    # Progress bars would interleave with the run's own progress lines.
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    batch_definition = (
-        context.data_sources.add_pandas("warehouse")
-        .add_dataframe_asset(SUITE_NAME)
-        .add_batch_definition_whole_dataframe("run")
-    )
-    suite = context.suites.add(gx.ExpectationSuite(name=SUITE_NAME))
-    for expectation in build_expectations():
-        suite.add_expectation(expectation)
-    validation = context.validation_definitions.add(
-        gx.ValidationDefinition(name=SUITE_NAME, data=batch_definition, suite=suite)
-    )
-    result = validation.run(batch_parameters={"dataframe": rows})
-    failures = tuple(
-        f"{item.expectation_config.type}({item.expectation_config.kwargs.get('column')}): "
-        f"{item.result.get('unexpected_count', '?')} unexpected"
-        for item in result.results
-        if not item.success
-    )
-    return SuiteOutcome(success=bool(result.success), evaluated_rows=len(rows), failures=failures)
+    return run_suite(SUITE_NAME, build_expectations(), rows)

@@ -121,6 +121,17 @@ def command_indicators(arguments: argparse.Namespace) -> None:
         print(render_markdown(), end="")
 
 
+def command_contract(arguments: argparse.Namespace) -> None:
+    """The output contract of the release (data_contracts/published.odcs.yaml), from the catalogs."""
+    from data_contracts.published_contract import render_contract
+
+    if arguments.output:
+        Path(arguments.output).write_text(render_contract(), encoding="utf-8")
+        _say(f"Wrote {arguments.output}")
+    else:
+        print(render_contract(), end="")
+
+
 def command_purge(arguments: argparse.Namespace) -> None:
     from pipelines.runner import purge_warehouse
 
@@ -479,6 +490,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     indicators.add_argument("--output", help="write it to this file instead of printing it")
     indicators.set_defaults(handler=command_indicators)
+
+    contract = commands.add_parser(
+        "contract",
+        help="print the output contract of the published tables (data_contracts/published.odcs.yaml)",
+    )
+    contract.add_argument("--output", help="write it to this file instead of printing it")
+    contract.set_defaults(handler=command_contract)
     return parser
 
 

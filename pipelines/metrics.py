@@ -146,7 +146,7 @@ def load_dictionary(path: Path = DICTIONARY_PATH) -> Dictionary:
     return parse_dictionary(yaml.safe_load(path.read_text(encoding="utf-8")), load_catalog())
 
 
-def _spec(mart: str) -> TableSpec:
+def table_spec(mart: str) -> TableSpec:
     catalog = load_catalog()
     if mart in catalog.derived_tables:
         # Computed from published tables only: nothing of its own to protect.
@@ -168,7 +168,7 @@ def mart_entry(mart: str) -> MartEntry:
 def mart_columns(mart: str) -> tuple[str, ...]:
     """The mart's own columns, in the order _privacy.yml declares them (grain first); a
     derived table's, as its dictionary entry lists them."""
-    spec = _spec(mart)
+    spec = table_spec(mart)
     if spec.audience == "derived":
         return mart_entry(mart).listed
     return (
@@ -182,9 +182,9 @@ def mart_columns(mart: str) -> tuple[str, ...]:
 
 def published_columns(mart: str) -> tuple[str, ...]:
     """What the release publishes: the mart's columns, a band per rate and `is_suppressed`."""
-    if _spec(mart).audience == "derived":
+    if table_spec(mart).audience == "derived":
         return mart_columns(mart)
-    return (*mart_columns(mart), *(rate.band_column for rate in _spec(mart).rates), IS_SUPPRESSED)
+    return (*mart_columns(mart), *(rate.band_column for rate in table_spec(mart).rates), IS_SUPPRESSED)
 
 
 def _lowercase_first(text: str) -> str:
@@ -196,7 +196,7 @@ def _describe(mart: str, column: str) -> Entry:
     if column in columns:
         return columns[column]
     rate = column.removesuffix(BAND_SUFFIX)
-    if column.endswith(BAND_SUFFIX) and rate in {spec.name for spec in _spec(mart).rates}:
+    if column.endswith(BAND_SUFFIX) and rate in {spec.name for spec in table_spec(mart).rates}:
         rate_label = _describe(mart, rate).label
         return Entry(
             label=f"Tranche de {_lowercase_first(rate_label)}",
@@ -224,7 +224,7 @@ def _describe(mart: str, column: str) -> Entry:
 
 def indicator(mart: str, column: str) -> Indicator:
     """The description of one published column; a ValueError names what the dictionary lacks."""
-    spec = _spec(mart)
+    spec = table_spec(mart)
     entry = _describe(mart, column)
     return Indicator(mart, column, entry.label, entry.definition, entry.unit, spec.grain, spec.audience)
 
@@ -307,7 +307,7 @@ def render_markdown() -> str:
         "publié en tranche.",
     ]
     for mart, entry in load_dictionary().marts.items():
-        spec = _spec(mart)
+        spec = table_spec(mart)
         lines += [
             "",
             f"## {entry.label}",

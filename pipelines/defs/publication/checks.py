@@ -5,7 +5,7 @@ import dagster as dg
 from pipelines.defs.publication.assets import PUBLISHED_MARTS, release_candidate, release_thresholds
 from pipelines.defs.resources import WarehouseResource
 from pipelines.privacy.catalog import load_catalog
-from pipelines.publication import RELEASE_SCHEMA, audit_candidate, candidate_band_violations
+from pipelines.publication import INTERNAL_COLUMNS, RELEASE_SCHEMA, audit_candidate, candidate_band_violations
 
 CHECK_CELLS_RESPECT_K = "cells_respect_minimum_group_size"
 CHECK_RATES_BANDED = "small_group_rates_are_banded"
@@ -108,4 +108,65 @@ def no_recovery_by_subtraction(warehouse: WarehouseResource) -> dg.AssetCheckRes
             # Keys and rules only: the figures of small groups stay out of Dagster's storage.
             "first_exposed": [finding.target.describe() for finding in report.failures[:FAILURES_SHOWN]],
         },
+    )
+
+
+@dg.asset_check(
+    asset=release_candidate,
+    name="published_tables_meet_their_contract",
+    blocking=True,
+    description=(
+        "Output contract (data_contracts/published.odcs.yaml), checked by its Great Expectations suite: "
+        "unique keys, valid UAI codes, counts ≥ 0, rates between 0 and 1. If it fails: a model produced "
+        "an impossible figure — read the failures below, fix the model, run again; nothing was published."
+    ),
+)
+def published_tables_meet_their_contract(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    from data_contracts.published_contract import published_tables, validate_published
+
+    with warehouse.connect() as connection:
+        frames = {
+            table: connection.execute(f"select * from {RELEASE_SCHEMA}.{table}")
+            .df()
+            .drop(columns=list(INTERNAL_COLUMNS), errors="ignore")
+            for table in published_tables()
+        }
+    outcomes = validate_published(frames, release_thresholds(warehouse))
+    failures = {table: list(outcome.failures) for table, outcome in outcomes.items() if not outcome.success}
+    return dg.AssetCheckResult(
+        passed=not failures,
+        # ERROR: an impossible figure would reach the dashboards.
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={
+            "tables_checked": len(outcomes),
+            "rows_checked": sum(outcome.evaluated_rows for outcome in outcomes.values()),
+            "failures": failures,
+        },
+    )
+
+
+@dg.asset_check(
+    asset=release_candidate,
+    name="every_published_table_has_rows",
+    blocking=False,
+    description=(
+        "A published table without any row is legal (no workshop logged yet, a roster without classes) "
+        "but often means a missing input: a warning, not a stop. If it fires: check the landing folders "
+        "of the sources that feed the empty tables."
+    ),
+)
+def every_published_table_has_rows(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    from data_contracts.published_contract import published_tables
+
+    with warehouse.connect() as connection:
+        empty = [
+            table
+            for table in published_tables()
+            if connection.execute(f"select count(*) from {RELEASE_SCHEMA}.{table}").fetchone()[0] == 0
+        ]
+    return dg.AssetCheckResult(
+        passed=not empty,
+        # WARN: the release stays correct; someone should look at the inputs.
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"empty_tables": empty},
     )
