@@ -37,17 +37,19 @@ CSV_REJECTS_TABLE = "landed_rejects"
 CSV_REJECTS_SCAN = "landed_reject_scans"
 # JSON cannot hold a raw control character, so splitting lines on one never cuts valid JSON.
 JSON_LINE_DELIMITER = "\\x01"
+# A record may hold a few MB (free text an export left in); DuckDB's read buffer defaults to 16
+# times that, per thread, which a memory limit cannot hold: two lines' worth is enough.
+MAX_LINE_BYTES = 8 << 20
+LINE_LIMITS = f"max_line_size = {MAX_LINE_BYTES}, buffer_size = {2 * MAX_LINE_BYTES}"
 READERS = {
     ".csv": (
         "read_csv({path}, all_varchar = true, header = true, store_rejects = true, "
-        f"rejects_table = '{CSV_REJECTS_TABLE}', rejects_scan = '{CSV_REJECTS_SCAN}', "
-        "max_line_size = 16777216)"
+        f"rejects_table = '{CSV_REJECTS_TABLE}', rejects_scan = '{CSV_REJECTS_SCAN}', {LINE_LIMITS})"
     ),
     ".jsonl": (
         "read_csv({path}, columns = {{'json_line': 'VARCHAR'}}, header = false, "
         f"delim = e'{JSON_LINE_DELIMITER}', quote = '', escape = '', store_rejects = true, "
-        f"rejects_table = '{CSV_REJECTS_TABLE}', rejects_scan = '{CSV_REJECTS_SCAN}', "
-        "max_line_size = 16777216)"
+        f"rejects_table = '{CSV_REJECTS_TABLE}', rejects_scan = '{CSV_REJECTS_SCAN}', {LINE_LIMITS})"
     ),
     ".parquet": "read_parquet({path})",
 }

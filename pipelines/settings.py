@@ -10,6 +10,9 @@ MODELS_DIR = REPO_ROOT / "models"
 DATA_DIR_ENV_VAR = "REPERES_DATA_DIR"
 LANDING_DIR_ENV_VAR = "REPERES_LANDING_DIR"
 PUBLISHED_DB_ENV_VAR = "REPERES_PUBLISHED_DB"
+# DuckDB's memory limit for the warehouse (e.g. "2GB"); by default from the machine (see
+# pipelines/warehouse.py). Above it DuckDB spills to a temp folder beside the warehouse.
+MEMORY_LIMIT_ENV_VAR = "REPERES_MEMORY_LIMIT"
 
 WAREHOUSE_FILE = "warehouse.duckdb"
 PUBLISHED_FILE = "published.duckdb"

@@ -8,14 +8,16 @@ ever published" a property of a file, easy to check, not of a permission.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+import psutil
 
 from data_contracts.contracts import load_contract
-from pipelines.settings import K_DEPARTMENT, TIMEZONE
+from pipelines.settings import K_DEPARTMENT, MEMORY_LIMIT_ENV_VAR, TIMEZONE
 
 SCHEMAS = ("raw", "staging", "intermediate", "marts")
 
@@ -56,8 +58,23 @@ BOOKKEEPING_TABLES = (
 )
 
 
+def memory_limit() -> str:
+    """REPERES_MEMORY_LIMIT, or a third of the machine's memory, at most 3 GiB.
+
+    DuckDB's own default (80 % of the machine) lets it keep whatever it reads as cache: a 2 GB
+    landing file then costs 2 GB of memory. A limit makes it stream and spill instead, leaves
+    room for Python and Dagster, and keeps a département's run under 4 GiB (issue 8).
+    """
+    configured = os.environ.get(MEMORY_LIMIT_ENV_VAR)
+    if configured:
+        return configured
+    third_mib = psutil.virtual_memory().total // 3 // (1 << 20)
+    return f"{min(third_mib, 3 * 1024)}MiB"
+
+
 def configure(connection: duckdb.DuckDBPyConnection, k_school: int) -> None:
     """Session settings every model relies on: local time zone, both k, and the contract's enums."""
+    connection.execute(f"set memory_limit = '{memory_limit()}'")
     connection.execute(f"set TimeZone = '{TIMEZONE}'")
     connection.execute("set enable_progress_bar = false")
     connection.execute("set variable k_school = ?", [k_school])
@@ -73,6 +90,7 @@ def connect_warehouse(path: Path, k_school: int) -> Iterator[duckdb.DuckDBPyConn
     connection = duckdb.connect(str(path))
     try:
         configure(connection, k_school)
+        connection.execute(f"set temp_directory = '{path.parent / 'duckdb_spill'}'")
         for schema in SCHEMAS:
             connection.execute(f"create schema if not exists {schema}")
         for statement in BOOKKEEPING_TABLES:

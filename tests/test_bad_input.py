@@ -8,17 +8,22 @@ rows read = rows loaded + rows quarantined.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import date, datetime
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from data_contracts.contracts import load_contract
 from pipelines.ingestion import ensure_staging_table, load_file
 from pipelines.pseudonymization import install_pseudonym_macro
+from pipelines.settings import MEMORY_LIMIT_ENV_VAR
 from pipelines.warehouse import connect_warehouse
 
 DELIVERED_ON = date(2025, 10, 27)
@@ -177,3 +182,39 @@ def test_any_bytes_are_loaded_or_quarantined_never_a_crash(tmp_path, content, su
         assert quarantined == [(None, None, None, load.error, None)]
     else:
         assert len(quarantined) == load.rows_quarantined
+
+
+# A 2 GB delivery: 100,000 events each dragging 20 kB of free text outside the contract (a
+# comment column an export left in). Read in a child process so that its own peak memory can be measured.
+TWO_GB_CHILD = """
+import resource, sys
+from pathlib import Path
+from tests.test_bad_input import ingest
+load, staged, quarantined = ingest(Path(sys.argv[1]))
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+print(load.rows_read, load.rows_loaded, len(quarantined), peak_mb)
+"""
+
+
+@pytest.mark.slow
+def test_a_two_gigabyte_file_is_streamed_in_bounded_memory(tmp_path):
+    rows, note = 100_000, "x" * 20_000
+    path = tmp_path / "big.csv"
+    with path.open("w", encoding="utf-8") as out:
+        out.write(",".join([*HEADER, "note"]) + "\n")
+        for number in range(rows):
+            out.write(",".join([f"e{number}", *GOOD[1:], note]) + "\n")
+    assert path.stat().st_size > 2 * 10**9
+    child = subprocess.run(
+        [sys.executable, "-c", TWO_GB_CHILD, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, MEMORY_LIMIT_ENV_VAR: "1GB"},
+    )
+    path.unlink()
+    assert child.returncode == 0, child.stderr[-2000:]
+    rows_read, rows_loaded, quarantined, peak_mb = map(int, child.stdout.split())
+    assert (rows_read, rows_loaded, quarantined) == (rows, rows, 0)
+    # Streamed: DuckDB holds at most its limit (1 GB), not the 2 GB file.
+    assert peak_mb < 1536, f"peak memory {peak_mb} MB while reading a 2 GB file"
