@@ -46,6 +46,13 @@ school_pages = [
         url_path="referent",
         icon=":material/apps:",
     ),
+    # Data-quality tables count files and rows (audience none): read with the school accounts.
+    st.Page(
+        "app_pages/qualite.py",
+        title="Qualité des données",
+        url_path="qualite",
+        icon=":material/fact_check:",
+    ),
 ]
 departement = st.Page(
     "app_pages/departement.py",
@@ -143,6 +150,7 @@ if reads_schools:
     choose_school(entitlement, schools)
 elif SCHOOL_KEY in st.query_params:
     del st.query_params[SCHOOL_KEY]  # the département reads no single school
+filters.keep_in_url()
 st.sidebar.caption(describe_release(release))
 try:
     page.run()

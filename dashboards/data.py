@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import stat
+from pathlib import Path
 from typing import NamedTuple
 
 import duckdb
@@ -24,6 +25,7 @@ import streamlit as st
 
 from dashboards.access import SCHOOL_COLUMN, Entitlement, tables_with_school_rows
 from dashboards.labels import ROLES, SERVICES
+from pipelines import run_history
 from pipelines.privacy_report import ReleaseFacts
 
 PUBLISHED_DB_ENV = "REPERES_PUBLISHED_DB"
@@ -277,3 +279,102 @@ def _plain(value):
     if isinstance(value, pd.Timestamp):
         return value.date()
     return value.item() if hasattr(value, "item") else value
+
+
+# Data quality ("Qualité des données" page) ------------------------------------------------
+# The data-quality tables count files and rows, never persons (audience none in _privacy.yml);
+# the run history is the pipeline's own small file beside the release (pipelines/run_history.py),
+# since a failed run publishes nothing that could say it failed.
+
+RUN_HISTORY_ENV = "REPERES_RUN_HISTORY"
+RUNS_SHOWN = 10
+QUALITY_DATE_COLUMNS = ("delivered_on", "last_delivered_on", "last_event_on")
+
+
+def _published_tables() -> set[str]:
+    frame = _read(
+        "select table_name from information_schema.tables where table_catalog = ?", (PUBLISHED_CATALOG,)
+    )
+    return set(frame["table_name"])
+
+
+def _quality_table(entitlement: Entitlement, table: str, columns: str, order: str) -> pd.DataFrame | None:
+    """The rows of a data-quality table, or None when the release predates it."""
+    where, parameters = _scope(entitlement, table)
+    if table not in _published_tables():
+        return None
+    frame = _read(f"select {columns} from main.{table} where {where} order by {order}", parameters)
+    for column in QUALITY_DATE_COLUMNS:
+        if column in frame.columns:
+            frame[column] = [
+                None if pd.isna(value) else pd.Timestamp(value).date() for value in frame[column]
+            ]
+    return frame
+
+
+def data_quality_sources(entitlement: Entitlement) -> pd.DataFrame | None:
+    """One row per source (events, roster, workshops): files, last day delivered, rows."""
+    return _quality_table(
+        entitlement,
+        "data_quality_sources",
+        "contract, last_delivered_on, last_event_on, files, files_unreadable, rows_read, rows_loaded, "
+        "rows_quarantined, rows_duplicate",
+        "contract",
+    )
+
+
+def data_quality_files(entitlement: Entitlement) -> pd.DataFrame | None:
+    """One row per landing file loaded, latest deliveries first."""
+    return _quality_table(
+        entitlement,
+        "data_quality_files",
+        "contract, delivered_on, file_name, error, rows_read, rows_loaded, rows_quarantined, rows_duplicate",
+        "delivered_on desc nulls last, contract, file_name",
+    )
+
+
+def data_quality_rules(entitlement: Entitlement) -> pd.DataFrame | None:
+    """One row per source, column and broken rule of the quarantined rows, the most frequent first."""
+    return _quality_table(
+        entitlement,
+        "data_quality_rules",
+        "contract, column_name, rule, first_file_name, first_file_row, first_file_line, "
+        "last_delivered_on, rows_quarantined, files",
+        "rows_quarantined desc, contract, column_name, rule",
+    )
+
+
+def roster_coverage(entitlement: Entitlement) -> pd.DataFrame:
+    """Events and events of accounts missing from the roster, per entitled school and week."""
+    where, parameters = _scope(entitlement, "data_quality_weekly")
+    return _read(
+        "select school_uai, week_start, events, events_unmatched from main.data_quality_weekly "
+        f"where {where} order by school_uai, week_start",
+        parameters,
+    )
+
+
+def run_history_location() -> Path | None:
+    """$REPERES_RUN_HISTORY, else run_history.jsonl beside the published file (DATA/)."""
+    if os.environ.get(RUN_HISTORY_ENV):
+        return Path(os.environ[RUN_HISTORY_ENV])
+    published = os.environ.get(PUBLISHED_DB_ENV)
+    return Path(published).with_name(run_history.RUN_HISTORY_FILE) if published else None
+
+
+@st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=8, show_spinner=False)
+def _runs(path: str, mtime_ns: int, size: int, limit: int) -> list[dict]:
+    # Keyed on the file's mtime and size: a new line is read at once, an unchanged file never.
+    return run_history.read_records(Path(path), limit)
+
+
+def recent_runs(limit: int = RUNS_SHOWN) -> list[dict]:
+    """The last runs of `reperes run`, newest first (empty when none is recorded)."""
+    path = run_history_location()
+    if path is None:
+        return []
+    try:
+        status = path.stat()
+    except OSError:
+        return []
+    return _runs(str(path), status.st_mtime_ns, status.st_size, limit)

@@ -1,9 +1,11 @@
 """Filters that follow the reader from page to page and live in the URL, so a link can be shared.
 
 Each filter has one key, used both in `st.session_state` and in the URL (`?ecole=0920001B`).
-Streamlit drops the query string when the reader switches page; the session keeps the value
-and `picker` writes it back into the URL on the next run. To add one (the period, the role),
-add its key to PERSISTENT and place it with `picker` in app.py or in a page.
+Streamlit drops the query string when the reader switches page, and forgets a widget's value
+on a page that does not show it; so `picker` also keeps the value under a key of its own, and
+`keep_in_url` (app.py, every run) writes the kept values back into the URL. To add a filter
+(the period, the role): add its key to PERSISTENT, and place it with `picker` in app.py (every
+page) or in the pages that use it; read it with `kept(key)` or the value `picker` returns.
 """
 
 from __future__ import annotations
@@ -19,6 +21,23 @@ ROLE = "profil"
 PERSISTENT = (SCHOOL, PERIOD, ROLE)
 
 
+def _kept_key(key: str) -> str:
+    return f"{key}_retenu"
+
+
+def kept(key: str) -> str | None:
+    """The value last chosen for `key` in this session, whichever page chose it."""
+    return st.session_state.get(_kept_key(key))
+
+
+def keep_in_url() -> None:
+    """Put back into the URL the filters chosen earlier that it lost in a change of page."""
+    for key in PERSISTENT:
+        value = kept(key)
+        if value is not None and key not in st.query_params:
+            st.query_params[key] = value
+
+
 def carried_query_params() -> dict[str, str]:
     """The persistent filters now in the URL, for `st.switch_page(..., query_params=...)`."""
     return {key: st.query_params[key] for key in PERSISTENT if key in st.query_params}
@@ -30,7 +49,7 @@ def refused_value(key: str, options: Sequence[str]) -> str | None:
     For the school, `options` are the schools the reader is entitled to: a refused value is
     another school's UAI (a forged link, a stale session), to be ignored with a notice.
     """
-    for value in (st.query_params.get(key), st.session_state.get(key)):
+    for value in (st.query_params.get(key), st.session_state.get(key), kept(key)):
         if value is not None and value not in options:
             return value
     return None
@@ -58,7 +77,7 @@ def picker(
     if requested in options:
         st.session_state[key] = requested
     elif st.session_state.get(key) not in options:
-        st.session_state[key] = options[0]
+        st.session_state[key] = kept(key) if kept(key) in options else options[0]
     value = container.selectbox(
         label,
         options,
@@ -67,6 +86,7 @@ def picker(
         on_change=_remember_in_url,
         args=(key,),
     )
+    st.session_state[_kept_key(key)] = value
     if st.query_params.get(key) != value:
         st.query_params[key] = value
     return value

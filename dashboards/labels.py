@@ -217,3 +217,75 @@ def french_table(frame: pd.DataFrame, mart: str | None = None) -> pd.DataFrame:
             text = [str(value) for value in values]
         shown[column_title(column, mart)] = text
     return shown.reset_index(drop=True)
+
+
+# Data quality ("Qualité des données" page) ------------------------------------------------
+
+CONTRACT_TITLES = {
+    "events": "Événements (journal de l'ENT)",
+    "roster": "Annuaire",
+    "workshops": "Ateliers de formation",
+}
+WHOLE_RECORD_TITLE = "ligne entière"
+# The rules ingestion writes in staging.quarantine (pipelines/ingestion.py), said in French.
+RULE_TEXTS = {
+    "required value is missing": "Valeur obligatoire manquante.",
+    "not an ISO 8601 timestamp": (
+        "Horodatage illisible : attendu au format ISO 8601 (par exemple 2025-09-03T08:42:00+02:00)."
+    ),
+    "ambiguous local time (the hour repeated when clocks go back): give a UTC offset": (
+        "Heure locale ambiguë (l'heure répétée au passage à l'heure d'hiver) : l'export doit "
+        "donner le décalage UTC."
+    ),
+    "local time that does not exist (the hour skipped when clocks go forward)": (
+        "Heure locale qui n'existe pas (l'heure sautée au passage à l'heure d'été)."
+    ),
+    "timestamp before 2000": "Date antérieure à 2000 : sans doute une horloge mal réglée.",
+    "timestamp after the file's delivery day": "Action datée après le jour de livraison du fichier.",
+    "not an ISO 8601 date": "Date illisible : attendu AAAA-MM-JJ.",
+    "not an integer": "Nombre entier attendu.",
+    "not a UAI code (7 digits and the matching key letter)": (
+        "Code d'établissement (UAI) invalide : 7 chiffres et la lettre clé qui leur correspond."
+    ),
+    "not a JSON object": "Ligne JSON qui n'est pas un objet (ligne coupée ou mal formée).",
+    "empty file": "Fichier vide.",
+}
+# DuckDB's CSV reader names the lines it could not split by their error type.
+UNREADABLE_LINE_TEXTS = {
+    "too many columns": "plus de colonnes que l'en-tête",
+    "missing columns": "moins de colonnes que l'en-tête",
+    "unquoted value": "guillemet ouvert jamais fermé",
+    "line size over maximum": "ligne trop longue",
+    "invalid unicode": "caractères invalides",
+    "invalid encoding": "caractères invalides",
+    "cast": "valeur d'un type inattendu",
+}
+
+
+def rule_text(rule: str) -> str:
+    """A quarantine rule as a French sentence; an unknown rule is shown as ingestion wrote it."""
+    if rule in RULE_TEXTS:
+        return RULE_TEXTS[rule]
+    if rule.startswith("not one of: "):
+        return f"Valeur hors de la liste permise ({rule.removeprefix('not one of: ')})."
+    if rule.startswith("less than "):
+        return f"Valeur inférieure au minimum permis ({rule.removeprefix('less than ')})."
+    if rule.startswith("unreadable line: "):
+        kind = rule.removeprefix("unreadable line: ").split(" (")[0]
+        return f"Ligne que le lecteur n'a pas pu découper : {UNREADABLE_LINE_TEXTS.get(kind, kind)}."
+    if rule.startswith("unreadable file: "):
+        reason = rule.removeprefix("unreadable file: ")
+        return f"Fichier illisible : aucun lecteur n'a pu l'ouvrir ({reason})."
+    return rule
+
+
+RUN_STATUS_TITLES = {"success": "Réussi", "failure": "Échec"}
+RUN_KIND_TITLES = {
+    "missing_key": "Clé de pseudonymisation absente",
+    "no_input": "Aucun fichier à charger",
+    "unreadable_file": "Fichier illisible",
+    "blocking_check": "Contrôle bloquant en échec",
+    "privacy_audit": "Publication refusée (confidentialité)",
+    "landing_cleanup": "Fichiers déposés non retirés",
+    "other": "Autre erreur",
+}

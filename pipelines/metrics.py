@@ -48,6 +48,9 @@ UNITS = (
     RATE_UNIT,
     "tranche",
     "oui/non",
+    # The data-quality tables count rows and files of the deliveries.
+    "lignes",
+    "fichiers",
 )
 ENTRY_KEYS = ("label", "definition", "unit")
 
@@ -60,7 +63,10 @@ AUDIENCE_TEXT = {
         "plusieurs établissements ou données ouvertes ; une ligne qui compte moins de "
         f"{K_DEPARTMENT} personnes est masquée (k = {K_DEPARTMENT})"
     ),
-    "none": "ne compte pas de personnes (des actions) ; publiée telle quelle, sans masquage",
+    "none": (
+        "ne compte pas de personnes (des actions, des fichiers ou des lignes livrées) ; publiée "
+        "telle quelle, sans masquage"
+    ),
     "derived": (
         "calculée à la publication à partir des seuls chiffres publiés (déjà masqués) : elle ne "
         "révèle rien de plus qu'eux"

@@ -22,10 +22,11 @@ import dagster as dg
 import duckdb
 import psutil
 
+from pipelines import run_history
 from pipelines.defs.partitions import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 from pipelines.ingestion import delivery_day, is_landing_file
 from pipelines.models import discover_models
-from pipelines.pseudonymization import KEY_FILE_ENV_VAR, load_key, pseudonym
+from pipelines.pseudonymization import KEY_FILE_ENV_VAR, PseudonymKeyError, load_key, pseudonym
 from pipelines.retention import (
     LANDING_ARCHIVE_ENV_VAR,
     Compaction,
@@ -65,6 +66,28 @@ concurrency:
 
 class PipelineError(RuntimeError):
     """A run that cannot start or did not finish; the message says what to do."""
+
+
+class NothingToLoad(PipelineError):
+    """No landing folder, or no event file in it that this installation can load."""
+
+
+class RunFailed(PipelineError):
+    """The Dagster run failed: which steps and blocking checks, for the run history."""
+
+    def __init__(
+        self,
+        message: str,
+        run_id: str,
+        failed_steps: list[run_history.FailedStep],
+        failed_checks: list[run_history.FailedCheck],
+        delivery_days: tuple[str, str],
+    ) -> None:
+        super().__init__(message)
+        self.run_id = run_id
+        self.failed_steps = failed_steps
+        self.failed_checks = failed_checks
+        self.delivery_days = delivery_days
 
 
 @dataclass(frozen=True)
@@ -107,7 +130,7 @@ def delivery_day_range(landing: Path) -> tuple[str, str]:
         if is_landing_file(path) and (day := delivery_day(path)) is not None
     )
     if not days:
-        raise PipelineError(
+        raise NothingToLoad(
             f"No event file in {landing / 'events'}: expected files named YYYY-MM-DD.parquet|csv|jsonl "
             "(files loaded by earlier runs are archived or deleted: nothing new to load)."
         )
@@ -115,7 +138,7 @@ def delivery_day_range(landing: Path) -> tuple[str, str]:
     first_partition = delivery_days.get_first_partition_key()
     last_partition = delivery_days.get_last_partition_key()
     if first < first_partition or last > last_partition:
-        raise PipelineError(
+        raise NothingToLoad(
             f"Event files span {first} to {last}, outside the days this installation partitions "
             f"({first_partition} to {last_partition}). Files cannot be dated in the future."
         )
@@ -169,6 +192,27 @@ def _step_failures(result: dg.ExecuteInProcessResult) -> list[tuple[str, str]]:
     ]
 
 
+def _failed_steps(result: dg.ExecuteInProcessResult) -> list[run_history.FailedStep]:
+    """Failed steps with their root cause on one line, cut before anything quoted (run history)."""
+    failed = []
+    for event in result.all_events:
+        if event.is_step_failure and event.event_specific_data is not None:
+            error = event.event_specific_data.error
+            while error.cause is not None:
+                error = error.cause
+            reason = run_history.one_line_reason(error.message, error.cls_name)
+            failed.append(run_history.FailedStep(event.step_key or "", reason))
+    return failed
+
+
+def _failed_checks(result: dg.ExecuteInProcessResult) -> list[run_history.FailedCheck]:
+    return [
+        run_history.FailedCheck(evaluation.asset_key.to_user_string(), evaluation.check_name)
+        for evaluation in result.get_asset_check_evaluations()
+        if not evaluation.passed and evaluation.blocking
+    ]
+
+
 def _landing_outcome(
     data_dir: Path, landing: Path, run_id: str, keep_landing: bool, archive_dir: Path | None
 ) -> LandingOutcome:
@@ -198,10 +242,75 @@ def run_pipeline(
     archive_dir: Path | None = None,
 ) -> RunOutcome:
     """Load, check and publish; then the loaded landing files are deleted, or moved to
-    archive_dir (default $REPERES_LANDING_ARCHIVE), unless keep_landing (demos, tests)."""
+    archive_dir (default $REPERES_LANDING_ARCHIVE), unless keep_landing (demos, tests).
+
+    Whatever its end, the run leaves one line in DATA/run_history.jsonl (pipelines/run_history.py):
+    a failure publishes nothing, and this is where the dashboard learns of it."""
+    started_at = run_history.now()
+    history = run_history.history_path(data_dir.resolve())
+    try:
+        outcome = _run_pipeline(
+            landing, data_dir, key_file, keep_landing=keep_landing, archive_dir=archive_dir
+        )
+    except BaseException as error:
+        run_history.record_quietly(history, _failure_record(started_at, error))
+        raise
+    files_unreadable = _files_unreadable(data_dir.resolve())
+    run_history.record_quietly(
+        history,
+        run_history.success_record(
+            started_at, outcome.run_id, outcome.first_day, outcome.last_day, files_unreadable
+        ),
+    )
+    return outcome
+
+
+def _failure_record(started_at: str, error: BaseException) -> run_history.RunRecord:
+    """What the history says of a run that raised `error`: its kind and what to do next."""
+    if isinstance(error, RunFailed):
+        kind, next_action = run_history.classify_failure(error.failed_steps, error.failed_checks)
+        return run_history.failure_record(
+            started_at,
+            kind,
+            run_id=error.run_id,
+            next_action=next_action,
+            failed_steps=error.failed_steps,
+            failed_checks=error.failed_checks,
+            first_day=error.delivery_days[0],
+            last_day=error.delivery_days[1],
+        )
+    if isinstance(error, PseudonymKeyError):
+        kind = run_history.MISSING_KEY
+    elif isinstance(error, NothingToLoad):
+        kind = run_history.NO_INPUT
+    else:
+        kind = run_history.OTHER
+    reason = run_history.one_line_reason(str(error), type(error).__name__)
+    return run_history.failure_record(started_at, kind, reason=reason)
+
+
+def _files_unreadable(data_dir: Path) -> int | None:
+    """Files quarantined whole that no new delivery has replaced yet (every contract)."""
+    try:
+        with duckdb.connect(str(data_dir / WAREHOUSE_FILE), read_only=True) as connection:
+            return connection.execute(
+                "select count(*) from staging.file_loads where error is not null and error <> 'empty file'"
+            ).fetchone()[0]
+    except duckdb.Error:
+        return None
+
+
+def _run_pipeline(
+    landing: Path,
+    data_dir: Path,
+    key_file: Path | None,
+    *,
+    keep_landing: bool,
+    archive_dir: Path | None,
+) -> RunOutcome:
     landing, data_dir = landing.resolve(), data_dir.resolve()
     if not landing.is_dir():
-        raise PipelineError(f"The landing folder {landing} does not exist.")
+        raise NothingToLoad(f"The landing folder {landing} does not exist.")
     if archive_dir is None and os.environ.get(LANDING_ARCHIVE_ENV_VAR):
         archive_dir = Path(os.environ[LANDING_ARCHIVE_ENV_VAR])
     if archive_dir is not None:
@@ -231,15 +340,18 @@ def run_pipeline(
     )
     if not result.success:
         failures = _step_failures(result)
+        details = (result.run_id, _failed_steps(result), _failed_checks(result), (first_day, last_day))
         if failures and all(step == "landing_disposals" for step, _ in failures):
-            raise PipelineError(
+            raise RunFailed(
                 f"Run {result.run_id} published its release, but the loaded landing files could not "
                 "all be removed; remove or archive them by hand before the next run.\n"
-                + "\n".join(f"{step}: {cause}" for step, cause in failures)
+                + "\n".join(f"{step}: {cause}" for step, cause in failures),
+                *details,
             )
-        raise PipelineError(
+        raise RunFailed(
             f"Run {result.run_id} failed; the previous release is unchanged and the landing files stay.\n"
-            + "\n".join(f"{step}: {cause}" for step, cause in failures)
+            + "\n".join(f"{step}: {cause}" for step, cause in failures),
+            *details,
         )
     summary = read_run_summary(data_dir / WAREHOUSE_FILE, data_dir / PUBLISHED_FILE)
     landing_outcome = _landing_outcome(data_dir, landing, result.run_id, keep_landing, archive_dir)

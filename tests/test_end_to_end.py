@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from pipelines.privacy.catalog import load_catalog
-from tests.dashboards.serving import CHROMIUM_ARGS, chromium_executable, serve_dashboard
+from tests.dashboards.serving import CHROMIUM_ARGS, chromium_executable, log_in, serve_dashboard
 
 pytestmark = pytest.mark.slow
 
@@ -213,11 +213,21 @@ def test_runs_are_recorded_in_the_dagster_instance(demo: Path):
 
 
 @pytest.mark.browser
-def test_dashboard_pages_draw_charts_from_the_pipeline_output(demo: Path):
+def test_dashboard_pages_draw_charts_from_the_pipeline_output(demo: Path, tmp_path: Path):
     from playwright.sync_api import sync_playwright
 
+    from dashboards import access
+
+    published = demo / "data" / "published.duckdb"
+    with duckdb.connect(str(published), read_only=True) as connection:
+        (first_school,) = connection.execute("select min(school_uai) from adoption_weekly").fetchone()
+    password = access.generate_password()
+    accounts_file = tmp_path / "accounts.toml"
+    access.write_accounts(
+        accounts_file, [access.new_account("direction", access.DIRECTION, [first_school], password=password)]
+    )
     executable = chromium_executable()
-    with serve_dashboard(demo / "data" / "published.duckdb") as base_url, sync_playwright() as playwright:
+    with serve_dashboard(published, accounts_file) as base_url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page()
         for path, heading in (
@@ -226,6 +236,7 @@ def test_dashboard_pages_draw_charts_from_the_pipeline_output(demo: Path):
             ("referent", "Référent ENT"),
         ):
             page.goto(f"{base_url}/{path}")
+            log_in(page, "direction", password)  # each address opens a new, signed-out session
             page.get_by_role("heading", name=heading).first.wait_for(timeout=30_000)
             page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
             assert (

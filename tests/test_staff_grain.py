@@ -19,6 +19,12 @@ SAFE_DIMENSIONS = {
     "due_on",
     "school_year",
     "term",
+    # The data-quality tables: a delivery file holds a whole day of the ENT, a rule any row.
+    "contract",
+    "delivered_on",
+    "file_name",
+    "column_name",
+    "rule",
 }
 PERSON_COLUMNS = {"user_key", "user_id", "teacher", "teacher_key", "author"}
 

@@ -47,6 +47,20 @@ create table adoption_department_weekly (
     role varchar, week_start date, enrolled bigint, active_users bigint, adoption_rate double,
     is_suppressed boolean
 );
+create table data_quality_sources (
+    contract varchar, last_delivered_on date, last_event_on date, files bigint,
+    files_unreadable bigint, rows_read bigint, rows_loaded bigint, rows_quarantined bigint,
+    rows_duplicate bigint, is_suppressed boolean
+);
+create table data_quality_files (
+    contract varchar, delivered_on date, file_name varchar, error varchar, rows_read bigint,
+    rows_loaded bigint, rows_quarantined bigint, rows_duplicate bigint, is_suppressed boolean
+);
+create table data_quality_rules (
+    contract varchar, column_name varchar, rule varchar, first_file_name varchar,
+    first_file_row bigint, first_file_line bigint, last_delivered_on date, rows_quarantined bigint,
+    files bigint, is_suppressed boolean
+);
 create table release_info (
     data_through date, k_school integer, published_tables integer, cells_published bigint,
     cells_suppressed bigint
@@ -64,6 +78,29 @@ DEPARTMENT_RATES = {
 }
 # School A's and B's data-quality rows: (events, events_unmatched), the same every week.
 DATA_QUALITY = {SCHOOL_A: (5000, 42), SCHOOL_B: (6131, 97)}
+# The data-quality tables of the whole département (no school, no person): three event files,
+# one of them unreadable, a roster file without a date; 150 event rows and 2 roster rows in
+# quarantine under three rules.
+UNREADABLE_FILE_ERROR = "unreadable file: Invalid Input Error: No magic bytes found at end of file"
+QUALITY_SOURCES = [
+    ("events", DATA_THROUGH, DATA_THROUGH, 3, 1, 50000, 49800, 150, 50, False),
+    ("roster", None, None, 1, 0, 1500, 1498, 2, 0, False),
+    ("workshops", None, None, 0, 0, 0, 0, 0, 0, False),
+]
+JUNE_4 = dt.date(2025, 6, 4)
+QUALITY_FILES = [
+    ("events", dt.date(2025, 6, 2), "events/2025-06-02.parquet", UNREADABLE_FILE_ERROR, 0, 0, 0, 0, False),
+    ("events", dt.date(2025, 6, 3), "events/2025-06-03.csv", None, 25000, 24850, 100, 50, False),
+    ("events", JUNE_4, "events/2025-06-04.csv", None, 25000, 24950, 50, 0, False),
+    ("roster", None, "roster/roster.csv", None, 1500, 1498, 2, 0, False),
+]
+ROLE_RULE = "not one of: eleve, parent, enseignant, personnel"
+SPLIT_RULE = "unreadable line: too many columns"
+QUALITY_RULES = [
+    ("events", "", SPLIT_RULE, "events/2025-06-04.csv", None, 57, JUNE_4, 50, 1, False),
+    ("events", "role", ROLE_RULE, "events/2025-06-03.csv", 12, None, JUNE_4, 100, 2, False),
+    ("roster", "role", "required value is missing", "roster/roster.csv", 7, None, None, 2, 1, False),
+]
 # School A's weekly adoption rates; None marks a masked week.
 ADOPTION_RATES_A = {
     "eleve": [0.40, 0.55, 0.58, 0.62, 0.20],
@@ -184,6 +221,13 @@ def write_published_db(path: Path) -> Path:
         connection.executemany(
             "insert into adoption_department_weekly values (?, ?, ?, ?, ?, ?)", _department_rows()
         )
+        for table, rows in (
+            ("data_quality_sources", QUALITY_SOURCES),
+            ("data_quality_files", QUALITY_FILES),
+            ("data_quality_rules", QUALITY_RULES),
+        ):
+            marks = ", ".join("?" for _ in rows[0])
+            connection.executemany(f"insert into {table} values ({marks})", rows)
         connection.execute("insert into release_info values (?, ?, ?, ?, ?)", (DATA_THROUGH, 5, 4, 380, 27))
     return path
 

@@ -1,7 +1,8 @@
 """Serve the dashboard as `reperes dashboard` does, for tests that drive it in a real browser.
 
-`serve_dashboard(published_db_path)` is shared with the end-to-end tests, which point it at a
-real pipeline output instead of the hand-made release of `conftest.py`.
+`serve_dashboard(published_db_path, accounts_file)` is shared with the end-to-end tests, which
+point it at a real pipeline output instead of the hand-made release of `conftest.py`; `log_in`
+signs a Playwright page in through the dashboard's login form.
 """
 
 from __future__ import annotations
@@ -17,12 +18,17 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 APP = REPO_ROOT / "dashboards" / "app.py"
 PUBLISHED_DB_ENV = "REPERES_PUBLISHED_DB"
+ACCOUNTS_FILE_ENV = "REPERES_ACCOUNTS_FILE"
 CHROMIUM = Path("/usr/bin/chromium")
 REQUIRE_BROWSER_ENV = "REPERES_REQUIRE_BROWSER"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -61,8 +67,18 @@ def _wait_until_healthy(base_url: str, process: subprocess.Popen, log, timeout_s
     raise RuntimeError(f"the dashboard did not become healthy at {base_url}:\n{output}")
 
 
+def log_in(page: Page, login: str, password: str) -> None:
+    """Sign in through the login form the dashboard shows first, and wait until it lets us in."""
+    page.get_by_label("Identifiant").fill(login)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("button", name="Se déconnecter").wait_for()
+
+
 @contextmanager
-def serve_dashboard(published_db_path: Path | str, *, timeout_seconds: float = 60) -> Iterator[str]:
+def serve_dashboard(
+    published_db_path: Path | str, accounts_file: Path | str, *, timeout_seconds: float = 60
+) -> Iterator[str]:
     """Run `streamlit run dashboards/app.py` on a free port; yield its base URL; stop it."""
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -83,7 +99,11 @@ def serve_dashboard(published_db_path: Path | str, *, timeout_seconds: float = 6
         "--browser.gatherUsageStats",
         "false",
     ]
-    environment = {**os.environ, PUBLISHED_DB_ENV: str(published_db_path)}
+    environment = {
+        **os.environ,
+        PUBLISHED_DB_ENV: str(published_db_path),
+        ACCOUNTS_FILE_ENV: str(accounts_file),
+    }
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
             command, cwd=REPO_ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT

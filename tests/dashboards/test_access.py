@@ -240,3 +240,61 @@ def test_an_oidc_identity_is_mapped_by_subject_first_then_by_verified_email():
     )
     assert access.account_for_identity(accounts, {"sub": "stranger", "email": "x@y.fr"}) is None
     assert access.account_for_identity(accounts, {"is_logged_in": True}) is None
+
+
+# The `reperes accounts` command and the demo's accounts --------------------------------------
+
+
+def test_reperes_accounts_add_hashes_the_password_read_on_stdin(tmp_path: Path, monkeypatch, capsys):
+    import io
+
+    from pipelines.cli import main
+
+    path = tmp_path / "accounts.toml"
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    main(
+        ["accounts", "add", "Direction-A", "--profile", "direction", "--school", SCHOOL_A]
+        + ["--name", "Direction A", "--password-stdin", "--file", str(path)]
+    )
+    (account,) = access.read_accounts(path)
+    assert (account.login, account.profile, account.schools) == ("direction-a", "direction", (SCHOOL_A,))
+    assert access.authenticate([account], "direction-a", PASSWORD) == account
+    assert PASSWORD not in path.read_text(encoding="utf-8")
+
+    main(["accounts", "list", "--file", str(path)])
+    listed = capsys.readouterr().out
+    assert "direction-a" in listed and SCHOOL_A in listed and "$argon2" not in listed
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    with pytest.raises(SystemExit) as refused:
+        main(
+            ["accounts", "add", "other", "--profile", "direction", "--school", "92001"]
+            + ["--password-stdin", "--file", str(path)]
+        )
+    assert refused.value.code == 2
+    assert "is not a school UAI" in capsys.readouterr().err
+
+
+def test_the_demo_writes_hashed_accounts_and_prints_their_passwords_once(
+    published_db_file: Path, tmp_path: Path, capsys
+):
+    import shutil
+
+    from pipelines.cli import write_demo_accounts
+
+    (tmp_path / "data").mkdir()
+    shutil.copy(published_db_file, tmp_path / "data" / "published.duckdb")
+    path = write_demo_accounts(tmp_path, tmp_path / "data")
+    printed = capsys.readouterr().out
+    accounts = access.read_accounts(path)
+    assert [(account.login, account.schools) for account in accounts] == [
+        ("demo-direction", (SCHOOL_A,)),
+        ("demo-referent", (SCHOOL_A, SCHOOL_B)),
+        ("demo-departement", ()),
+    ]
+    written = path.read_text(encoding="utf-8")
+    for account in accounts:
+        line = next(line for line in printed.splitlines() if f"login {account.login} " in line)
+        password = line.split("password ")[1].split()[0]
+        assert password not in written
+        assert access.authenticate(accounts, account.login, password) == account

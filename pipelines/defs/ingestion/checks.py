@@ -6,6 +6,7 @@ from data_contracts.staged_events_suite import VALIDATION_QUERY, validate_staged
 from pipelines.defs.ingestion.assets import stg_events
 from pipelines.defs.partitions import delivery_days
 from pipelines.defs.resources import WarehouseResource
+from pipelines.run_history import check_next_action
 
 CHECK_STAGED_EVENTS_CONTRACT = "staged_events_meet_contract"
 
@@ -29,6 +30,10 @@ def staged_events_meet_contract(
         # ERROR: a staged row without a keyed pseudonym or with a precise time is a privacy breach.
         severity=dg.AssetCheckSeverity.ERROR,
         metadata={"rows_evaluated": outcome.evaluated_rows, "failed_expectations": list(outcome.failures)},
+        # What to do next, in the UI and in the run history's words (pipelines/run_history.py).
+        description=None
+        if outcome.success
+        else check_next_action("stg_events", CHECK_STAGED_EVENTS_CONTRACT),
     )
 
 
@@ -57,4 +62,5 @@ def every_row_accounted_for(warehouse: WarehouseResource) -> dg.AssetCheckResult
         # ERROR: an unbalanced file means rows vanished between landing and staging.
         severity=dg.AssetCheckSeverity.ERROR,
         metadata={"files": files, "unbalanced_files": unbalanced, "unreadable_files": unreadable},
+        description=None if unbalanced == 0 else check_next_action("int_file_balance", CHECK_FILES_BALANCE),
     )

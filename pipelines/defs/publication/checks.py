@@ -6,6 +6,7 @@ from pipelines.defs.publication.assets import PUBLISHED_MARTS, release_candidate
 from pipelines.defs.resources import WarehouseResource
 from pipelines.privacy.catalog import load_catalog
 from pipelines.publication import INTERNAL_COLUMNS, RELEASE_SCHEMA, audit_candidate, candidate_band_violations
+from pipelines.run_history import check_next_action
 
 CHECK_CELLS_RESPECT_K = "cells_respect_minimum_group_size"
 CHECK_RATES_BANDED = "small_group_rates_are_banded"
@@ -43,8 +44,9 @@ def cells_respect_minimum_group_size(warehouse: WarehouseResource) -> dg.AssetCh
                 [thresholds.k(spec.audience)],
             ).fetchone()
             unsafe_rows[mart], leaking_rows[mart], checked_rows = unsafe, leaking, checked_rows + rows
+    passed = not any(unsafe_rows.values()) and not any(leaking_rows.values())
     return dg.AssetCheckResult(
-        passed=not any(unsafe_rows.values()) and not any(leaking_rows.values()),
+        passed=passed,
         # ERROR: a figure on fewer than k persons would leave the warehouse.
         severity=dg.AssetCheckSeverity.ERROR,
         metadata={
@@ -54,6 +56,8 @@ def cells_respect_minimum_group_size(warehouse: WarehouseResource) -> dg.AssetCh
             "k_school": thresholds.k_school,
             "k_department": thresholds.k_department,
         },
+        # What to do next, in the UI and in the run history's words (pipelines/run_history.py).
+        description=None if passed else check_next_action("release_candidate", CHECK_CELLS_RESPECT_K),
     )
 
 
@@ -76,6 +80,7 @@ def small_group_rates_are_banded(warehouse: WarehouseResource) -> dg.AssetCheckR
             "first_violations": problems[:FAILURES_SHOWN],
             "band_population": thresholds.band_population,
         },
+        description=None if not problems else check_next_action("release_candidate", CHECK_RATES_BANDED),
     )
 
 
@@ -108,6 +113,7 @@ def no_recovery_by_subtraction(warehouse: WarehouseResource) -> dg.AssetCheckRes
             # Keys and rules only: the figures of small groups stay out of Dagster's storage.
             "first_exposed": [finding.target.describe() for finding in report.failures[:FAILURES_SHOWN]],
         },
+        description=None if report.passed else check_next_action("release_candidate", CHECK_NO_RECOVERY),
     )
 
 

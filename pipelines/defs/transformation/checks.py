@@ -11,6 +11,7 @@ import dagster as dg
 from pipelines.defs.resources import WarehouseResource
 from pipelines.privacy.catalog import instantiate, load_catalog, relation_violations
 from pipelines.publication import read_marts
+from pipelines.run_history import check_next_action
 
 CHECK_CELLS_RESPECT_K = "cells_respect_minimum_group_size"
 VIOLATIONS_SHOWN = 10
@@ -33,8 +34,9 @@ def build_minimum_group_size_check(mart: str, population: str) -> dg.AssetChecks
         rows = truth[mart]
         unknown = sum(1 for row in rows if row[population] is None or row[population] < 0)
         broken = relation_violations(instantiate(catalog, truth), truth)
+        passed = unknown == 0 and not broken
         return dg.AssetCheckResult(
-            passed=unknown == 0 and not broken,
+            passed=passed,
             # ERROR: a row without its population cannot be suppressed below k.
             severity=dg.AssetCheckSeverity.ERROR,
             metadata={
@@ -43,6 +45,8 @@ def build_minimum_group_size_check(mart: str, population: str) -> dg.AssetChecks
                 "relations_broken": len(broken),
                 "first_broken": broken[:VIOLATIONS_SHOWN],
             },
+            # What to do next, in the UI and in the run history's words (pipelines/run_history.py).
+            description=None if passed else check_next_action(mart, CHECK_CELLS_RESPECT_K),
         )
 
     return _check
