@@ -3,7 +3,9 @@
 -- A school week has at least one school day in the zone's calendar: a week entirely of
 -- holidays is not one, and it counts neither in "weeks since start" nor in regularity.
 -- school_week_number counts school weeks from the rentrée (1 = first school week of the
--- school year), so that the same weeks of two school years can be compared.
+-- school year), so that the same weeks of two school years can be compared; school_weeks_back
+-- counts them back from the last one with data (1 = the last), so that "the last four school
+-- weeks" is a single test.
 -- A week belongs to the school year of its Thursday (ISO convention): the week of the rentrée
 -- starting on 31 August belongs to the new year. Outside the calendar's coverage every week
 -- counts as a school week. Terms follow the usual trimesters of collèges: T1 from the
@@ -65,7 +67,17 @@ final as (
     from weeks
     left join calendar_weeks on weeks.week_start = calendar_weeks.week_start
     left join numbered_school_weeks on weeks.week_start = numbered_school_weeks.week_start
+),
+
+counted_back as (
+    select
+        *,
+        cast(case
+            when is_school_week
+                then row_number() over (partition by is_school_week order by week_start desc)
+        end as integer) as school_weeks_back,
+    from final
 )
 
-select * from final
+select * from counted_back
 order by week_start

@@ -4,51 +4,27 @@
 -- week in a school where they are enrolled with that role; adoption_rate = active / enrolled.
 -- A view across schools and open data: k = k_department (DESIGN.md §4 rules 5 and 9); the union
 -- of adoption_weekly's schools, declared in _privacy.yml for complementary suppression (rule 6).
-with enrolled_user_weeks as (
-    select * from intermediate.int_enrolled_user_weeks
+with user_weeks as (
+    select * from intermediate.int_enrolled_active_user_weeks
 ),
 
-active_user_weeks as (
-    select distinct
-        user_key,
-        school_uai,
-        week_start
-    from intermediate.int_user_service_days
-),
-
-enrolled_person_weeks as (
-    select distinct
+person_weeks as (
+    select
         user_key,
         role,
-        week_start
-    from enrolled_user_weeks
-),
-
-active_person_weeks as (
-    select distinct
-        enrolled_user_weeks.user_key,
-        enrolled_user_weeks.role,
-        enrolled_user_weeks.week_start
-    from enrolled_user_weeks
-    inner join active_user_weeks
-        on
-            enrolled_user_weeks.user_key = active_user_weeks.user_key
-            and enrolled_user_weeks.school_uai = active_user_weeks.school_uai
-            and enrolled_user_weeks.week_start = active_user_weeks.week_start
+        week_start,
+        bool_or(is_active) as is_active,
+    from user_weeks
+    group by all
 ),
 
 counted as (
     select
-        enrolled_person_weeks.role,
-        enrolled_person_weeks.week_start,
+        role,
+        week_start,
         count(*) as enrolled,
-        count(active_person_weeks.user_key) as active_users,
-    from enrolled_person_weeks
-    left join active_person_weeks
-        on
-            enrolled_person_weeks.user_key = active_person_weeks.user_key
-            and enrolled_person_weeks.role = active_person_weeks.role
-            and enrolled_person_weeks.week_start = active_person_weeks.week_start
+        count(*) filter (where is_active) as active_users,
+    from person_weeks
     group by all
 ),
 

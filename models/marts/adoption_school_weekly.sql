@@ -4,34 +4,27 @@
 -- that school that week; adoption_rate = active / enrolled.
 -- The total of adoption_weekly's roles (a union of persons, declared in _privacy.yml): published
 -- beside them, it is why complementary suppression is needed (DESIGN.md §4 rule 6).
-with enrolled_person_weeks as (
-    select distinct
-        user_key,
-        school_uai,
-        week_start
-    from intermediate.int_enrolled_user_weeks
+with user_weeks as (
+    select * from intermediate.int_enrolled_active_user_weeks
 ),
 
-active_user_weeks as (
-    select distinct
+person_weeks as (
+    select
         user_key,
         school_uai,
-        week_start
-    from intermediate.int_user_service_days
+        week_start,
+        bool_or(is_active) as is_active,
+    from user_weeks
+    group by all
 ),
 
 counted as (
     select
-        enrolled_person_weeks.school_uai,
-        enrolled_person_weeks.week_start,
+        school_uai,
+        week_start,
         count(*) as enrolled,
-        count(active_user_weeks.user_key) as active_users,
-    from enrolled_person_weeks
-    left join active_user_weeks
-        on
-            enrolled_person_weeks.user_key = active_user_weeks.user_key
-            and enrolled_person_weeks.school_uai = active_user_weeks.school_uai
-            and enrolled_person_weeks.week_start = active_user_weeks.week_start
+        count(*) filter (where is_active) as active_users,
+    from person_weeks
     group by all
 ),
 

@@ -5,31 +5,18 @@
 -- the declarations in models/marts/_privacy.yml (population: enrolled; audience: one school).
 -- Each week carries its school year and school week number (NULL in the holidays), so that
 -- trends compare school weeks (models/release/adoption_trends.sql).
-with enrolled_user_weeks as (
-    select * from intermediate.int_enrolled_user_weeks
-),
-
-active_user_weeks as (
-    select distinct
-        user_key,
-        school_uai,
-        week_start
-    from intermediate.int_user_service_days
+with user_weeks as (
+    select * from intermediate.int_enrolled_active_user_weeks
 ),
 
 counted as (
     select
-        enrolled_user_weeks.school_uai,
-        enrolled_user_weeks.role,
-        enrolled_user_weeks.week_start,
+        school_uai,
+        role,
+        week_start,
         count(*) as enrolled,
-        count(active_user_weeks.user_key) as active_users,
-    from enrolled_user_weeks
-    left join active_user_weeks
-        on
-            enrolled_user_weeks.user_key = active_user_weeks.user_key
-            and enrolled_user_weeks.school_uai = active_user_weeks.school_uai
-            and enrolled_user_weeks.week_start = active_user_weeks.week_start
+        count(*) filter (where is_active) as active_users,
+    from user_weeks
     group by all
 ),
 

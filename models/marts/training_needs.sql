@@ -10,63 +10,16 @@
 -- greatest(0, ceil(department share × teachers) − teachers_using), computed on integers.
 -- Every service of the contract gets a row. Exact figures: the release suppresses, bands and
 -- audits them (DESIGN.md §4 rules 5-7); teachers is the teachers' row of adoption_weekly.
-with weeks as (
-    select * from intermediate.int_weeks
+with teachers as (
+    select * from intermediate.int_recent_teachers
 ),
 
-teacher_weeks as (
-    select * from intermediate.int_enrolled_user_weeks
-    where role = 'enseignant'
+teacher_services as (
+    select * from intermediate.int_recent_teacher_services
 ),
 
-service_user_weeks as (
-    select distinct
-        user_key,
-        school_uai,
-        service,
-        week_start,
-    from intermediate.int_user_service_days
-),
-
-school_weeks_back as (
-    select
-        week_start,
-        row_number() over (order by week_start desc) as weeks_back,
-    from weeks
-    where is_school_week
-),
-
-as_of as (
-    select week_start from school_weeks_back
-    where weeks_back = 1
-),
-
-window_weeks as (
-    select week_start from school_weeks_back
-    where weeks_back <= 4
-),
-
-teachers as (
-    select
-        teacher_weeks.user_key,
-        teacher_weeks.school_uai,
-        teacher_weeks.role,
-        teacher_weeks.week_start,
-    from teacher_weeks
-    inner join as_of on teacher_weeks.week_start = as_of.week_start
-),
-
-teachers_using as (
-    select distinct
-        teachers.user_key,
-        teachers.school_uai,
-        service_user_weeks.service,
-    from teachers
-    inner join service_user_weeks
-        on
-            teachers.user_key = service_user_weeks.user_key
-            and teachers.school_uai = service_user_weeks.school_uai
-    inner join window_weeks on service_user_weeks.week_start = window_weeks.week_start
+department as (
+    select * from intermediate.int_department_service_use
 ),
 
 school_teachers as (
@@ -84,45 +37,26 @@ school_users as (
         school_uai,
         service,
         count(*) as teachers_using,
-    from teachers_using
+    from teacher_services
     group by all
-),
-
--- The département counts each teacher once, whatever the number of their schools.
-department_teachers as (
-    select count(distinct user_key) as teachers from teachers
-),
-
-department_users as (
-    select
-        service,
-        count(distinct user_key) as teachers_using,
-    from teachers_using
-    group by all
-),
-
-services as (
-    select unnest(getvariable('service_values')) as service
 ),
 
 counted as (
     select
         school_teachers.school_uai,
         school_teachers.role,
-        services.service,
+        department.service,
         school_teachers.week_start,
         school_teachers.teachers,
         coalesce(school_users.teachers_using, 0) as teachers_using,
-        coalesce(department_users.teachers_using, 0) as department_teachers_using,
-        department_teachers.teachers as department_teachers,
+        department.teachers_using as department_teachers_using,
+        department.teachers as department_teachers,
     from school_teachers
-    cross join services
-    cross join department_teachers
+    cross join department
     left join school_users
         on
             school_teachers.school_uai = school_users.school_uai
-            and services.service = school_users.service
-    left join department_users on services.service = department_users.service
+            and department.service = school_users.service
 ),
 
 final as (

@@ -8,83 +8,43 @@
 -- reach the share of all the département's teachers, 0 when it is there already.
 -- Never per school: a discipline inside one school is often one teacher (DESIGN.md §4 rule 8);
 -- a view across schools, k = k_department. Every service of the contract gets a row.
-with weeks as (
-    select * from intermediate.int_weeks
+with teachers as (
+    select * from intermediate.int_recent_teachers
+),
+
+teacher_services as (
+    select * from intermediate.int_recent_teacher_services
+),
+
+department as (
+    select * from intermediate.int_department_service_use
 ),
 
 enrolments as (
     select * from intermediate.int_enrolments
-    where role = 'enseignant'
-),
-
-teacher_weeks as (
-    select * from intermediate.int_enrolled_user_weeks
-    where role = 'enseignant'
-),
-
-service_user_weeks as (
-    select distinct
-        user_key,
-        school_uai,
-        service,
-        week_start,
-    from intermediate.int_user_service_days
-),
-
-school_weeks_back as (
-    select
-        week_start,
-        row_number() over (order by week_start desc) as weeks_back,
-    from weeks
-    where is_school_week
-),
-
-as_of as (
-    select week_start from school_weeks_back
-    where weeks_back = 1
-),
-
-window_weeks as (
-    select week_start from school_weeks_back
-    where weeks_back <= 4
-),
-
-teachers as (
-    select
-        teacher_weeks.user_key,
-        teacher_weeks.school_uai,
-    from teacher_weeks
-    inner join as_of on teacher_weeks.week_start = as_of.week_start
+    where role = 'enseignant' and discipline is not null
 ),
 
 discipline_teachers as (
     select distinct
-        enrolments.user_key,
+        teachers.user_key,
         enrolments.discipline,
-        enrolments.role,
-        as_of.week_start,
-    from enrolments
-    inner join as_of
+        teachers.role,
+        teachers.week_start,
+    from teachers
+    inner join enrolments
         on
-            enrolments.start_date <= as_of.week_start + 6
-            and enrolments.end_date >= as_of.week_start
-    where enrolments.discipline is not null
+            teachers.user_key = enrolments.user_key
+            and teachers.school_uai = enrolments.school_uai
+            and enrolments.start_date <= teachers.week_start + 6
+            and teachers.week_start <= enrolments.end_date
 ),
 
 teachers_using as (
     select distinct
-        teachers.user_key,
-        service_user_weeks.service,
-    from teachers
-    inner join service_user_weeks
-        on
-            teachers.user_key = service_user_weeks.user_key
-            and teachers.school_uai = service_user_weeks.school_uai
-    inner join window_weeks on service_user_weeks.week_start = window_weeks.week_start
-),
-
-services as (
-    select unnest(getvariable('service_values')) as service
+        user_key,
+        service,
+    from teacher_services
 ),
 
 discipline_counts as (
@@ -107,37 +67,22 @@ discipline_users as (
     group by all
 ),
 
--- The département's share: every teacher enrolled in week_start, with a discipline or not.
-department_teachers as (
-    select count(distinct user_key) as teachers from teachers
-),
-
-department_users as (
-    select
-        service,
-        count(*) as teachers_using,
-    from teachers_using
-    group by all
-),
-
 counted as (
     select
         discipline_counts.discipline,
         discipline_counts.role,
-        services.service,
+        department.service,
         discipline_counts.week_start,
         discipline_counts.teachers,
         coalesce(discipline_users.teachers_using, 0) as teachers_using,
-        coalesce(department_users.teachers_using, 0) as department_teachers_using,
-        department_teachers.teachers as department_teachers,
+        department.teachers_using as department_teachers_using,
+        department.teachers as department_teachers,
     from discipline_counts
-    cross join services
-    cross join department_teachers
+    cross join department
     left join discipline_users
         on
             discipline_counts.discipline = discipline_users.discipline
-            and services.service = discipline_users.service
-    left join department_users on services.service = department_users.service
+            and department.service = discipline_users.service
 ),
 
 final as (
