@@ -58,3 +58,9 @@ clean:
 BENCH_EVENTS ?= 1000000
 bench: setup
 	$(VENV)/bin/python -c "from pathlib import Path; from pipelines.benchmark import run_benchmark; run_benchmark($(BENCH_EVENTS), Path('var/bench'))"
+
+## The dashboard benchmark: a synthetic release of 150 schools × 3 school years; p50/p95 of each
+## page's queries and interactions (server), and of the first page in headless Chromium.
+.PHONY: bench-dashboard
+bench-dashboard: setup
+	$(VENV)/bin/python -m dashboards.benchmark --browser

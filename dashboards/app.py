@@ -28,7 +28,7 @@ st.set_page_config(page_title="Repères", page_icon=":material/school:", layout=
 
 direction = st.Page(
     "app_pages/direction.py",
-    title="Direction — Adoption",
+    title="Direction — Adoption après un mois",
     url_path="direction",
     icon=":material/groups:",
 )
@@ -36,13 +36,13 @@ school_pages = [
     direction,
     st.Page(
         "app_pages/conseil_de_classe.py",
-        title="Conseil de classe — Devoirs",
+        title="Conseil de classe",
         url_path="conseil-de-classe",
         icon=":material/assignment_turned_in:",
     ),
     st.Page(
         "app_pages/referent.py",
-        title="Référent ENT — Usage des services",
+        title="Référent ENT — Plan de formation",
         url_path="referent",
         icon=":material/apps:",
     ),

@@ -264,6 +264,212 @@ def data_quality_weekly(entitlement: Entitlement, school_uai: str) -> pd.DataFra
     )
 
 
+# The pages' own reads (direction, conseil de classe, référent) ------------------------------
+# A period is two dates, `first_day` and `last_day` (dashboards/filters.py `Period`): a week is
+# in it when its Thursday is, as the marts assign weeks to school years and terms; a month when
+# its first day is. They are SQL parameters, like the schools, so they key the query cache.
+
+_WEEK_IN_PERIOD = "week_start + 3 between ? and ?"
+_TERM_OF_WEEK = (
+    "case when month(week_start + 3) >= 9 then 'T1' when month(week_start + 3) <= 3 then 'T2' else 'T3' end"
+)
+_YEAR_OF_WEEK = (
+    "concat(year(week_start + 3) - (month(week_start + 3) < 9)::int, '-', "
+    "year(week_start + 3) - (month(week_start + 3) < 9)::int + 1)"
+)
+
+
+def school_terms(entitlement: Entitlement, school_uai: str) -> list[tuple[str, str]]:
+    """The (school year, term) pairs that the school's published weeks cover, for the period picker."""
+    where, parameters = _scope(entitlement, "adoption_weekly", school_uai)
+    frame = _read(
+        f"select distinct {_YEAR_OF_WEEK} as school_year, {_TERM_OF_WEEK} as term "
+        f"from main.adoption_weekly where {where} order by all",
+        parameters,
+    )
+    return list(frame.itertuples(index=False, name=None))
+
+
+def adoption_weekly_between(
+    entitlement: Entitlement, school_uai: str, first_day: dt.date, last_day: dt.date
+) -> pd.DataFrame:
+    """adoption_weekly of one school, every role, for the weeks of a period."""
+    where, parameters = _scope(entitlement, "adoption_weekly", school_uai)
+    bands = _bands("adoption_weekly", "adoption_rate")
+    frame = _read(
+        f"select role, week_start, enrolled, active_users, adoption_rate{bands}, is_suppressed "
+        f"from main.adoption_weekly where {where} and {_WEEK_IN_PERIOD}",
+        (*parameters, first_day, last_day),
+    )
+    return _in_reading_order(frame, "role", ROLES)
+
+
+def adoption_first_month(entitlement: Entitlement, school_uai: str) -> pd.DataFrame:
+    """One row per role: the first four school weeks after the school's start date."""
+    where, parameters = _scope(entitlement, "adoption_first_month", school_uai)
+    bands = _bands("adoption_first_month", "active_share", "regular_share")
+    frame = _read(
+        "select role, start_week, weeks_observed, enrolled, active_once, regular, active_share, "
+        f"regular_share{bands}, is_suppressed from main.adoption_first_month where {where}",
+        parameters,
+    )
+    frame["start_week"] = pd.to_datetime(frame["start_week"]).dt.date
+    rank = {role: position for position, role in enumerate(ROLES)}
+    return frame.sort_values("role", key=lambda roles: roles.map(rank)).reset_index(drop=True)
+
+
+def adoption_trends(
+    entitlement: Entitlement, school_uai: str, first_day: dt.date, last_day: dt.date
+) -> pd.DataFrame:
+    """Each role's rate against the previous school week and last year, for the weeks of a period."""
+    where, parameters = _scope(entitlement, "adoption_trends", school_uai)
+    frame = _read(
+        "select role, week_start, school_year, school_week_number, adoption_rate, previous_rate, change, "
+        f"last_year_rate, change_since_last_year from main.adoption_trends where {where} "
+        f"and {_WEEK_IN_PERIOD}",
+        (*parameters, first_day, last_day),
+    )
+    return _in_reading_order(frame, "role", ROLES)
+
+
+def adoption_position(
+    entitlement: Entitlement, school_uai: str, role: str, first_day: dt.date, last_day: dt.date
+) -> pd.DataFrame:
+    """The school's rate for one role against the département's quartiles, week by week."""
+    where, parameters = _scope(entitlement, "adoption_position", school_uai)
+    return _read(
+        "select week_start, adoption_rate, schools, department_q1, department_median, department_q3, "
+        f"quartile from main.adoption_position where {where} and role = ? and {_WEEK_IN_PERIOD} "
+        "order by week_start",
+        (*parameters, role, first_day, last_day),
+    )
+
+
+def service_usage_in_week(entitlement: Entitlement, school_uai: str, week_start: dt.date) -> pd.DataFrame:
+    """service_usage_weekly of one school and one week: every role and service."""
+    where, parameters = _scope(entitlement, "service_usage_weekly", school_uai)
+    frame = _read(
+        f"select role, service, week_start, enrolled, users, reach{_bands('service_usage_weekly', 'reach')}, "
+        f"is_suppressed from main.service_usage_weekly where {where} and week_start = ?",
+        (*parameters, week_start),
+    )
+    rank = {value: position for position, value in enumerate((*ROLES, *SERVICES))}
+    return frame.sort_values(
+        ["role", "service"], key=lambda values: values.map(rank), kind="stable"
+    ).reset_index(drop=True)
+
+
+def homework_class_between(
+    entitlement: Entitlement, school_uai: str, class_id: str, first_day: dt.date, last_day: dt.date
+) -> pd.DataFrame:
+    """homework_class_weekly of one class, for the weeks of a period."""
+    where, parameters = _scope(entitlement, "homework_class_weekly", school_uai)
+    bands = _bands("homework_class_weekly", "submission_rate", "on_time_rate")
+    return _read(
+        "select week_start, homework_count, expected, on_time, late, missing, pending, "
+        f"submission_rate, on_time_rate{bands}, is_suppressed "
+        f"from main.homework_class_weekly where {where} and class_id = ? and {_WEEK_IN_PERIOD} "
+        "order by week_start",
+        (*parameters, class_id, first_day, last_day),
+    )
+
+
+def homework_load_class(
+    entitlement: Entitlement, school_uai: str, class_id: str, first_day: dt.date, last_day: dt.date
+) -> pd.DataFrame:
+    """homework_load_class_daily of one class: homework due each day, for the weeks of a period."""
+    where, parameters = _scope(entitlement, "homework_load_class_daily", school_uai)
+    frame = _read(
+        "select week_start, due_on, weekday, pupils, homework_due, disciplines, is_suppressed "
+        f"from main.homework_load_class_daily where {where} and class_id = ? and {_WEEK_IN_PERIOD} "
+        "order by due_on",
+        (*parameters, class_id, first_day, last_day),
+    )
+    frame["due_on"] = pd.to_datetime(frame["due_on"]).dt.date
+    return frame
+
+
+def cdt_class_weekly(
+    entitlement: Entitlement, school_uai: str, class_id: str, first_day: dt.date, last_day: dt.date
+) -> pd.DataFrame:
+    """cdt_class_weekly of one class (entries, never a teacher's), for the weeks of a period."""
+    where, parameters = _scope(entitlement, "cdt_class_weekly", school_uai)
+    return _read(
+        "select week_start, is_school_week, teachers, teachers_posting, entries, disciplines_with_entries, "
+        f"is_suppressed from main.cdt_class_weekly where {where} and class_id = ? and {_WEEK_IN_PERIOD} "
+        "order by week_start",
+        (*parameters, class_id, first_day, last_day),
+    )
+
+
+def cdt_class_term(
+    entitlement: Entitlement, school_uai: str, class_id: str, school_year: str, term: str | None = None
+) -> pd.DataFrame:
+    """cdt_class_term of one class: each term of a school year, or only `term`."""
+    where, parameters = _scope(entitlement, "cdt_class_term", school_uai)
+    return _read(
+        "select school_year, term, teachers, school_weeks, weeks_with_entries, regularity, is_suppressed "
+        f"from main.cdt_class_term where {where} and class_id = ? and school_year = ? "
+        "and (? is null or term = ?) order by term",
+        (*parameters, class_id, school_year, term, term),
+    )
+
+
+def parent_reach_monthly(
+    entitlement: Entitlement, school_uai: str, class_id: str, first_day: dt.date, last_day: dt.date
+) -> pd.DataFrame:
+    """parent_reach_monthly of one class, for the months of a period."""
+    where, parameters = _scope(entitlement, "parent_reach_monthly", school_uai)
+    bands = _bands("parent_reach_monthly", "reach")
+    frame = _read(
+        f"select month_start, pupils, pupils_with_parent, pupils_with_parent_active, reach{bands}, "
+        f"is_suppressed from main.parent_reach_monthly where {where} and class_id = ? "
+        "and month_start between ? and ? order by month_start",
+        (*parameters, class_id, first_day, last_day),
+    )
+    frame["month_start"] = pd.to_datetime(frame["month_start"]).dt.date
+    return frame
+
+
+def training_needs(entitlement: Entitlement) -> pd.DataFrame:
+    """training_needs of every entitled school, at the release's reference week, highest priority first."""
+    where, parameters = _scope(entitlement, "training_needs")
+    bands = _bands("training_needs", "share")
+    return _read(
+        f"select school_uai, role, service, week_start, teachers, teachers_using, share, priority{bands}, "
+        f"is_suppressed from main.training_needs where {where} "
+        "qualify week_start = max(week_start) over () "
+        "order by priority desc nulls last, school_uai, service",
+        parameters,
+    )
+
+
+def training_needs_discipline(entitlement: Entitlement) -> pd.DataFrame:
+    """training_needs_discipline (the département's teams, k = 10), highest priority first."""
+    where, parameters = _scope(entitlement, "training_needs_discipline")
+    bands = _bands("training_needs_discipline", "share")
+    return _read(
+        f"select discipline, role, service, week_start, teachers, teachers_using, share, priority{bands}, "
+        f"is_suppressed from main.training_needs_discipline where {where} "
+        "qualify week_start = max(week_start) over () "
+        "order by priority desc nulls last, discipline, service",
+        parameters,
+    )
+
+
+def workshop_effects(entitlement: Entitlement) -> pd.DataFrame:
+    """workshop_effects of every entitled school (k = 10), latest workshops first."""
+    where, parameters = _scope(entitlement, "workshop_effects")
+    bands = _bands("workshop_effects", "share_before", "share_after")
+    return _read(
+        "select school_uai, role, service, week_start, weeks_before_available, weeks_after_available, "
+        "control_schools, attendees, teachers, teachers_using_before, teachers_using_after, share_before, "
+        f"share_after, control_share_before, control_share_after, effect{bands}, is_suppressed "
+        f"from main.workshop_effects where {where} order by week_start desc, school_uai, service",
+        parameters,
+    )
+
+
 def release_facts() -> ReleaseFacts:
     """The release's own description, for the transparency page (rule 10)."""
     frame = _read("select * from main.release_info limit 1")

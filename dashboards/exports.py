@@ -346,7 +346,7 @@ def weekday_load(daily: pd.DataFrame) -> pd.DataFrame:
         values = [_plain(value) for value in days.get("homework_due", [])]
         masked = any(value is None for value in values)
         rows.append({"weekday": weekday, "homework_due": None if masked else int(sum(values))})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, dtype=object)
 
 
 def _count_text(value: object) -> str:
@@ -417,8 +417,15 @@ class _SummaryPdf:
                     row.cell(pdf_text(values[position]), colspan=span)
                     position += span
 
+    FOOTER_HEIGHT = 14
+
     def footer(self, text: str) -> None:
-        self.pdf.set_y(self.pdf.h - self.MARGIN - 14)
+        top = self.pdf.h - self.MARGIN - self.FOOTER_HEIGHT
+        if self.pdf.get_y() > top:
+            # PDF_MAX_WEEKS and PDF_MAX_MONTHS keep the worst case on one page (tests/test_exports.py):
+            # better no document than a footer printed over the figures.
+            raise ValueError("the conseil de classe summary does not fit on one A4 page")
+        self.pdf.set_y(top)
         self.pdf.set_draw_color(150, 150, 150)
         self.pdf.line(self.MARGIN, self.pdf.get_y(), self.pdf.w - self.MARGIN, self.pdf.get_y())
         self.pdf.ln(1)

@@ -10,7 +10,9 @@ page) or in the pages that use it; read it with `kept(key)` or the value `picker
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from typing import NamedTuple
 
 import streamlit as st
 
@@ -90,3 +92,96 @@ def picker(
     if st.query_params.get(key) != value:
         st.query_params[key] = value
     return value
+
+
+# The period (`?periode=2025-2026` or `?periode=2025-2026-T1`) --------------------------------
+# A school year, "since the rentrée", or one of its terms, as the marts define them
+# (models/intermediate/int_weeks.sql): a week belongs to the school year and the term of its
+# Thursday; the year starts in September; T1 runs from the rentrée to December, T2 from January
+# to March, T3 from April to the summer.
+
+TERMS = ("T1", "T2", "T3")
+TERM_MONTHS = {"T1": (9, 12), "T2": (1, 3), "T3": (4, 8)}
+TERM_SPANS = {"T1": "rentrée à décembre", "T2": "janvier à mars", "T3": "avril à l'été"}
+FIRST_MONTH_OF_YEAR = 9
+
+
+class Period(NamedTuple):
+    """A school year or a term; a week is in it when its Thursday is in [first_day, last_day]."""
+
+    key: str
+    school_year: str
+    term: str | None
+    first_day: dt.date
+    last_day: dt.date
+
+    @property
+    def label(self) -> str:
+        if self.term is None:
+            return f"Année {self.school_year} (depuis la rentrée)"
+        return f"{self.term} {self.school_year} ({TERM_SPANS[self.term]})"
+
+    def holds_week(self, week_start: dt.date) -> bool:
+        return self.first_day <= week_start + dt.timedelta(days=3) <= self.last_day
+
+    def holds_month(self, month_start: dt.date) -> bool:
+        return self.first_day <= month_start <= self.last_day
+
+
+def school_year_of(week_start: dt.date) -> str:
+    thursday = week_start + dt.timedelta(days=3)
+    first_year = thursday.year - (1 if thursday.month < FIRST_MONTH_OF_YEAR else 0)
+    return f"{first_year}-{first_year + 1}"
+
+
+def term_of(week_start: dt.date) -> str:
+    month = (week_start + dt.timedelta(days=3)).month
+    return next(term for term, (first, last) in TERM_MONTHS.items() if first <= month <= last)
+
+
+def period(key: str) -> Period:
+    """`2025-2026` (the school year) or `2025-2026-T2` (a term) as a Period; ValueError otherwise."""
+    school_year, separator, term = key.partition("-T")
+    first_year, _, second_year = school_year.partition("-")
+    if not (first_year.isdigit() and second_year.isdigit() and int(second_year) == int(first_year) + 1):
+        raise ValueError(f"not a period: {key!r}")
+    start_year = int(first_year)
+    if not separator:
+        return Period(key, school_year, None, dt.date(start_year, 9, 1), dt.date(start_year + 1, 8, 31))
+    term = f"T{term}"
+    if term not in TERMS:
+        raise ValueError(f"not a period: {key!r}")
+    first_month, last_month = TERM_MONTHS[term]
+    year = start_year if first_month >= FIRST_MONTH_OF_YEAR else start_year + 1
+    last_day = dt.date(year + (last_month == 12), last_month % 12 + 1, 1) - dt.timedelta(days=1)
+    return Period(key, school_year, term, dt.date(year, first_month, 1), last_day)
+
+
+def period_options(year_terms: Iterable[tuple[str, str]]) -> list[str]:
+    """The periods to offer, latest first: each school year ("since the rentrée"), then its terms.
+
+    `year_terms` are the (school year, term) pairs that the published weeks cover.
+    """
+    terms_by_year: dict[str, set[str]] = {}
+    for school_year, term in year_terms:
+        terms_by_year.setdefault(school_year, set()).add(term)
+    options = []
+    for school_year in sorted(terms_by_year, reverse=True):
+        options.append(school_year)
+        options += [f"{school_year}-{term}" for term in sorted(terms_by_year[school_year], reverse=True)]
+    return options
+
+
+def period_picker(year_terms: Iterable[tuple[str, str]]) -> Period | None:
+    """The sidebar's period picker (None when no week is published); kept in the URL as `periode`."""
+    options = period_options(year_terms)
+    if not options:
+        return None
+    return period(picker(PERIOD, "Période", options, format_func=lambda key: period(key).label))
+
+
+def role_picker(roles: Sequence[str], titles: dict[str, str]) -> str | None:
+    """The sidebar's role picker over `roles` (None when there is none); kept in the URL as `profil`."""
+    if not roles:
+        return None
+    return picker(ROLE, "Profil", list(roles), format_func=lambda role: titles.get(role, role))

@@ -88,6 +88,11 @@ SERVICE_AS_SUBJECT = {
     "autre": ("les autres services", True),
 }
 
+WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+TERM_TITLES = {"T1": "1er trimestre", "T2": "2e trimestre", "T3": "3e trimestre"}
+# How the pages name the audience of a suggested workshop (training_needs counts teachers only).
+WORKSHOP_AUDIENCE = "enseignants"
+
 HOMEWORK_STATUSES = ("on_time", "late", "missing", "pending")
 HOMEWORK_STATUS_TITLES = {
     "on_time": "À l'heure",
@@ -162,6 +167,57 @@ def format_count(count: int | None) -> str:
     return f"{int(count):,}".replace(",", "\u202f")
 
 
+def format_month(month_start: dt.date | pd.Timestamp) -> str:
+    """`mai 2025`."""
+    return f"{MONTHS[month_start.month - 1]} {month_start.year}"
+
+
+def format_points(change: float | None) -> str:
+    """A change of rate in percentage points: `+4 points`, `−1 point`, `stable`."""
+    if is_missing(change):
+        return ""
+    points = round(change * 100)
+    if points == 0:
+        return "stable"
+    sign = "+" if points > 0 else "\u2212"
+    return f"{sign}{abs(points)} point{'s' if abs(points) > 1 else ''}"
+
+
+# A missing value is not always a masked one: these columns are empty for a reason of their own
+# (a holiday week, no previous year, an effect not yet measurable), said instead of "masqué"
+# unless the row itself is masked.
+NOT_APPLICABLE_TEXTS = {
+    "school_week_number": "vacances",
+    "previous_rate": "non publié la semaine de classe précédente",
+    "change": "non calculable (une des deux semaines est masquée ou en tranche)",
+    "last_year_rate": "pas de donnée un an plus tôt",
+    "change_since_last_year": "pas de donnée un an plus tôt",
+    "quartile": "taux de l'établissement non publié",
+    "effect": "pas encore mesurable (4 semaines de classe avant et après l'atelier)",
+    "control_share_before": "non publié (moins de 10 établissements de comparaison)",
+    "control_share_after": "non publié (moins de 10 établissements de comparaison)",
+}
+
+
+def explain_not_applicable(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy where the empty cells of NOT_APPLICABLE_TEXTS columns say why they are empty.
+
+    Cells of masked rows (`is_suppressed`) stay empty: they are shown as masked. Give the result
+    to `french_table` and to the exports alike, so that screen and files say the same thing.
+    """
+    shown = frame.copy()
+    masked = shown["is_suppressed"].fillna(False).astype(bool) if "is_suppressed" in shown else None
+    for column, text in NOT_APPLICABLE_TEXTS.items():
+        if column not in shown:
+            continue
+        values = shown[column].astype(object)
+        empty = values.map(is_missing)
+        if masked is not None:
+            empty &= ~masked
+        shown[column] = values.where(~empty, text)
+    return shown
+
+
 def _shown_columns(frame: pd.DataFrame) -> list[str]:
     """What a reader's table shows: bands are written in their rate's cell, suppression as text."""
     return [
@@ -195,6 +251,27 @@ def export_frame(frame: pd.DataFrame, mart: str) -> pd.DataFrame:
     return frame.rename(columns={column: column_title(column, mart) for column in frame.columns})
 
 
+DATE_COLUMNS = ("week_start", "due_on", "start_week")
+# Changes of a rate, in points (`+4 points`), from the dictionary's unit.
+CHANGE_COLUMNS = frozenset(
+    column for column, entry in metrics.load_dictionary().columns.items() if entry.unit == "écart de part"
+)
+# Shares of weeks, not of persons: rule 7's bands do not apply, 100 % is said as such.
+WEEK_SHARE_COLUMNS = frozenset({"regularity"})
+
+
+def _figure_text(column: str, value: object, band: object = None) -> str:
+    if isinstance(value, str):  # explain_not_applicable has said why the cell is empty
+        return value
+    if column in CHANGE_COLUMNS:
+        return format_points(value) or SUPPRESSED_TEXT
+    if column in WEEK_SHARE_COLUMNS and not is_missing(value):
+        return f"{round(float(value) * 100)}{PERCENT}"
+    if column in RATE_COLUMNS:
+        return format_rate(None if is_missing(value) else float(value), band)
+    return format_count(value)
+
+
 def french_table(frame: pd.DataFrame, mart: str | None = None) -> pd.DataFrame:
     """The rows as a reader sees them: French headers and values, masked cells spelled out.
 
@@ -204,13 +281,21 @@ def french_table(frame: pd.DataFrame, mart: str | None = None) -> pd.DataFrame:
     shown = pd.DataFrame(index=frame.index)
     for column in _shown_columns(frame):
         values = frame[column]
-        if column == "week_start":
-            text = [format_date(pd.Timestamp(value)) for value in values]
+        bands = frame[column + BAND_SUFFIX] if column + BAND_SUFFIX in frame else [None] * len(frame)
+        if column in DATE_COLUMNS:
+            text = [
+                SUPPRESSED_TEXT if is_missing(value) else format_date(pd.Timestamp(value)) for value in values
+            ]
+        elif column == "month_start":
+            text = [format_month(pd.Timestamp(value)) for value in values]
+        elif column == "weekday":
+            text = [WEEKDAYS[int(value) - 1].capitalize() for value in values]
+        elif pd.api.types.is_bool_dtype(values):
+            text = ["oui" if value else "non" for value in values]
         elif column in VALUE_TITLES:
             text = [VALUE_TITLES[column].get(value, value) for value in values]
-        elif column in RATE_COLUMNS:
-            bands = frame[column + BAND_SUFFIX] if column + BAND_SUFFIX in frame else [None] * len(frame)
-            text = [format_rate(value, band) for value, band in zip(values, bands, strict=True)]
+        elif column in RATE_COLUMNS or column in CHANGE_COLUMNS or column in NOT_APPLICABLE_TEXTS:
+            text = [_figure_text(column, value, band) for value, band in zip(values, bands, strict=True)]
         elif pd.api.types.is_numeric_dtype(values):
             text = [format_count(value) for value in values]
         else:

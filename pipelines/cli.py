@@ -313,6 +313,24 @@ def write_demo_accounts(demo_dir: Path, data_dir: Path) -> Path:
     return path
 
 
+def command_ingest(arguments: argparse.Namespace) -> None:
+    """One export into landing/<source>/ (dated name), or with --check a dry run that stores nothing."""
+    from pipelines.adapters.ingest import IngestError, ingest
+
+    try:
+        outcome = ingest(arguments.source, Path(arguments.path), Path(arguments.landing), arguments.check)
+    except IngestError as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    if arguments.check:
+        for line in outcome.lines():
+            _say(line)
+        if outcome.error:
+            raise SystemExit(2)
+    else:
+        _say(f"{arguments.path} -> {outcome} (loaded by the next run, or by the sensor)")
+
+
 def command_ui(arguments: argparse.Namespace) -> None:
     """The Dagster UI on the same instance as `reperes run`, so its runs and checks show."""
     from pipelines.runner import prepare_dagster_home
@@ -399,6 +417,27 @@ def _parser() -> argparse.ArgumentParser:
         help="leave the landing files in place: for demos and tests on simulated data only",
     )
     run.set_defaults(handler=command_run)
+
+    ingest = commands.add_parser(
+        "ingest",
+        help="drop an ENT export into the landing area with its adapter (ODE, xAPI, Moodle), or dry-run it",
+    )
+    ingest.add_argument(
+        "--source",
+        required=True,
+        choices=["ode", "xapi", "moodle", "moodle-report", "contract"],
+        help="the kind of export (data_contracts/mappings/ holds the mappings; contract = our own CSV/JSONL/Parquet)",
+    )
+    ingest.add_argument("path", help="the exported file")
+    ingest.add_argument(
+        "--landing", default=os.environ.get(LANDING_DIR_ENV_VAR) or "landing", help="the landing folder"
+    )
+    ingest.add_argument(
+        "--check",
+        action="store_true",
+        help="store nothing: print the rows that would load, be quarantined (by rule), and the unmapped values",
+    )
+    ingest.set_defaults(handler=command_ingest)
 
     purge = commands.add_parser(
         "purge", help="delete expired events and leavers, rebuild the release, compact the warehouse"

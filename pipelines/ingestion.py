@@ -22,7 +22,7 @@ import codecs
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -259,6 +259,14 @@ def open_landing_file(
     connection.execute(
         f"create or replace temp view landed as select {columns} from {reader} with ordinality"
     )
+    open_checked_view(connection, contract, delivered_on)
+
+
+def open_checked_view(
+    connection: duckdb.DuckDBPyConnection, contract: Contract, delivered_on: date | None = None
+) -> None:
+    """Expose temp view `landed` (file_row, file_line, contract columns as text, record_error)
+    as `landed_checked`, with each row's first broken rule: the one verdict every source gets."""
     connection.execute(
         f"""
         create or replace temp view landed_checked as
@@ -339,11 +347,15 @@ def load_file(
     model: str,
     source: str,
     delivered_on: date | None,
+    open_landed: Callable[[duckdb.DuckDBPyConnection, Path], None] | None = None,
 ) -> FileLoad:
     """Load one file's valid rows into staging.<model> and its invalid rows into the quarantine.
 
     rows_read = rows_loaded + rows_quarantined for every file, including the lines the CSV
     reader could not split; a file no reader can open is quarantined whole (0 rows read).
+    `open_landed`, given by a source adapter (pipelines/adapters/), opens the temp view
+    `landed` from the file in its own format instead of the contract's readers; the checks,
+    pseudonyms, quarantine and counts that follow are the same.
     """
     _drop_file_views(connection)
     error = None
@@ -352,7 +364,11 @@ def load_file(
             load = FileLoad(file_name, 0, 0, 0, error="empty file")
         else:
             with utf8_readable(path) as readable:
-                open_landing_file(connection, readable, contract, delivered_on)
+                if open_landed is None:
+                    open_landing_file(connection, readable, contract, delivered_on)
+                else:
+                    open_landed(connection, readable)
+                    open_checked_view(connection, contract, delivered_on)
                 sql = staging_sql(model)
                 values = {"source": source, "file_name": file_name, "delivered_on": delivered_on}
                 connection.execute(f"create temp table staged_file as {sql}", _parameters(sql, values))

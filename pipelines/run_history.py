@@ -127,6 +127,11 @@ CHECK_ACTIONS = {
         "relations déclarées dans models/marts/_privacy.yml : corrigez son modèle SQL "
         "(models/marts/), puis relancez `reperes run`"
     ),
+    "published_tables_meet_their_contract": (
+        "une table publiée contiendrait un chiffre impossible (clé en double, code UAI invalide, "
+        "nombre négatif, taux hors de 0 à 1) : lisez les échecs (failures), corrigez le modèle SQL "
+        "en cause, puis relancez `reperes run`"
+    ),
 }
 RELEASE_CHECK_ACTIONS = {
     "cells_respect_minimum_group_size": (
@@ -219,7 +224,7 @@ def classify_failure(steps: Sequence[FailedStep], checks: Sequence[FailedCheck])
     """(kind, French next action) of a failed Dagster run, from its failed steps and its failed
     blocking checks. A step's reason starts with its root cause's class (`one_line_reason`)."""
     for check in checks:
-        if check.asset == RELEASE_ASSET:
+        if check.asset == RELEASE_ASSET and check.check in RELEASE_CHECK_ACTIONS:
             return PRIVACY_AUDIT, check_next_action(check.asset, check.check)
     if checks:
         return BLOCKING_CHECK, check_next_action(checks[0].asset, checks[0].check)

@@ -122,13 +122,13 @@ def prepare_dagster_home(data_dir: Path) -> Path:
 
 
 def delivery_day_range(landing: Path) -> tuple[str, str]:
+    from pipelines.adapters import adapter_landing_files
     from pipelines.defs.partitions import delivery_days
 
-    days = sorted(
-        day
-        for path in (landing / "events").glob("*")
-        if is_landing_file(path) and (day := delivery_day(path)) is not None
-    )
+    # Native event files, and the exports of other platforms in landing/<source>/ (adapters).
+    paths = [path for path in (landing / "events").glob("*") if is_landing_file(path)]
+    paths += [path for _adapter, path in adapter_landing_files(landing)]
+    days = sorted(day for path in paths if (day := delivery_day(path)) is not None)
     if not days:
         raise NothingToLoad(
             f"No event file in {landing / 'events'}: expected files named YYYY-MM-DD.parquet|csv|jsonl "
@@ -198,8 +198,10 @@ def _failed_steps(result: dg.ExecuteInProcessResult) -> list[run_history.FailedS
     for event in result.all_events:
         if event.is_step_failure and event.event_specific_data is not None:
             error = event.event_specific_data.error
-            while error.cause is not None:
-                error = error.cause
+            # The first error raised: an error raised while handling it (a failed rollback,
+            # say) hides it as its context.
+            while error.cause is not None or error.context is not None:
+                error = error.cause or error.context
             reason = run_history.one_line_reason(error.message, error.cls_name)
             failed.append(run_history.FailedStep(event.step_key or "", reason))
     return failed

@@ -241,7 +241,9 @@ def test_release_info_counts_what_the_release_hides(pipeline_run):
     # first month 3 roles, the teacher below k; no workshop. That is 41 more rows, 36 more
     # hidden, all primary. Banded: 6A's parent reach (0 of 7), the regular share of pupils
     # (0 of 9), both shares of parents (1 and 0 of 5).
-    assert info == [(5, 10, 73 + 41, 67 + 36, 27 + 36, 40, 2 + 4)]
+    # Data quality (no person, never hidden): 4 files (3 event files, the roster), 1 broken rule
+    # (e12's role), 3 sources: 8 more rows.
+    assert info == [(5, 10, 73 + 41 + 8, 67 + 36, 27 + 36, 40, 2 + 4)]
 
 
 def test_data_quality_counts_unmatched_events(pipeline_run):

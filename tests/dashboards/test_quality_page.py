@@ -46,7 +46,10 @@ def test_the_page_shows_sources_files_quarantine_and_roster_coverage(published_d
     ]
     assert any("Aucun run enregistré" in info.value for info in app.info)
     # The hand-made release stops in June 2025: the event deliveries are stale.
-    assert any(warning.value.startswith("Événements (journal de l'ENT) : dernière livraison") for warning in app.warning)
+    assert any(
+        warning.value.startswith("Événements (journal de l'ENT) : dernière livraison")
+        for warning in app.warning
+    )
     assert any("nom du fichier ne porte pas de date" in caption.value for caption in app.caption)
     assert any("1 fichier(s) n'ont pas pu être lus" in error.value for error in app.error)
     tables = dataframes(app)

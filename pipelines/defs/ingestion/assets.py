@@ -6,6 +6,7 @@ from pathlib import Path
 import dagster as dg
 
 from data_contracts.contracts import load_contract
+from pipelines.adapters import ADAPTER_ASSET_NAMES, adapter_landing_files
 from pipelines.defs.partitions import WAREHOUSE_POOL, delivery_days
 from pipelines.defs.resources import WarehouseResource
 from pipelines.ingestion import delivery_day, ensure_staging_table, is_landing_file, load_file
@@ -34,6 +35,21 @@ def _inventory_rows(landing: Path) -> list[tuple]:
                     status,
                 )
             )
+    # Exports of other platforms (pipelines/adapters/) feed the events contract from their own
+    # folders, landing/<source>/, dated like native event files.
+    for _adapter, path in adapter_landing_files(landing):
+        day = delivery_day(path)
+        status = "ok" if day is not None else "undated: the name must start with YYYY-MM-DD"
+        rows.append(
+            (
+                "events",
+                path.relative_to(landing).as_posix(),
+                day,
+                path.suffix.lower().lstrip("."),
+                path.stat().st_size,
+                status,
+            )
+        )
     return rows
 
 
@@ -58,7 +74,9 @@ def landing_files(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
 @dg.asset(
     group_name="staging",
     kinds={"duckdb"},
-    deps=[landing_files],
+    # After the source adapters, which write into the same table: what reads stg_events
+    # downstream then sees every source's rows of the day.
+    deps=[landing_files, *ADAPTER_ASSET_NAMES],
     partitions_def=delivery_days,
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool=WAREHOUSE_POOL,
@@ -81,6 +99,7 @@ def stg_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
                 """
                 select file_name from raw.landing_files
                 where contract = 'events' and delivered_on = ? and status = 'ok'
+                    and split_part(file_name, '/', 1) = 'events'
                 order by file_name
                 """,
                 [day],

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.adapters import adapter_landing_files
 from pipelines.defs.jobs import refresh_all
 from pipelines.defs.partitions import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 from pipelines.defs.resources import WarehouseResource
@@ -20,6 +21,9 @@ def landing_state(landing: Path) -> dict[str, list[int]]:
             if is_landing_file(path):
                 status = path.stat()
                 state[path.relative_to(landing).as_posix()] = [status.st_size, status.st_mtime_ns]
+    for _adapter, path in adapter_landing_files(landing):  # landing/ode/, landing/xapi/, …
+        status = path.stat()
+        state[path.relative_to(landing).as_posix()] = [status.st_size, status.st_mtime_ns]
     return state
 
 
