@@ -50,6 +50,7 @@ HOMEWORK_STATUS_COLOURS = {
 # One hue from light to dark: readable with every form of colour blindness, and darker
 # simply means more used.
 REACH_COLOUR_SCALE = plotly.colors.sequential.Blues
+HOLIDAY_COLOUR = "rgba(153, 153, 153, 0.15)"  # Okabe-Ito grey, light
 # The portal is every visit's entry point and "autre" is a catch-all: neither tells which
 # service a community has taken up.
 SERVICES_LEFT_OUT_OF_FINDINGS = {"portail", "autre"}
@@ -211,11 +212,37 @@ def _banded(frame: pd.DataFrame, rate: str, key: str) -> set[tuple[str, dt.date]
     }
 
 
+def school_weeks(frame: pd.DataFrame) -> list[dt.date]:
+    """The weeks of the frame with school (a `school_week_number`), or every week without that column."""
+    if frame.empty:
+        return []
+    if "school_week_number" not in frame:
+        return _weeks(frame)
+    return sorted(
+        {
+            _as_date(week)
+            for week, number in zip(frame["week_start"], frame["school_week_number"], strict=True)
+            if not labels.is_missing(number)
+        }
+    )
+
+
+def holiday_weeks(frame: pd.DataFrame) -> list[dt.date]:
+    """The weeks of the frame entirely of holidays (no `school_week_number`)."""
+    if frame.empty or "school_week_number" not in frame:
+        return []
+    return sorted(set(_weeks(frame)) - set(school_weeks(frame)))
+
+
 def adoption_finding(frame: pd.DataFrame) -> str:
-    """What the last week says: the share of pupils (or the first role shown) who logged in."""
+    """What the last school week says: the share of pupils (or the first role shown) who logged in.
+
+    A holiday week would read as a fall in use: with `school_week_number`, the finding reads the
+    last school week and compares it with the school week before.
+    """
     if frame.empty:
         return "Aucune donnée d'adoption pour cet établissement"
-    weeks = _weeks(frame)
+    weeks = school_weeks(frame) or _weeks(frame)
     latest = weeks[-1]
     previous_week = weeks[-2] if len(weeks) > 1 else None
     rates = _rate_by_role_and_week(frame)
@@ -264,9 +291,11 @@ def adoption_figure(frame: pd.DataFrame, start_week: dt.date | None = None) -> g
         for role in labels.ROLES
         if role in roles_present
     ]
-    marks = {}
+    marks = {"shapes": [_holiday_band(week) for week in holiday_weeks(frame)], "annotations": []}
     if start_week is not None and weeks and weeks[0] <= start_week <= weeks[-1]:
-        marks = _week_mark(start_week, "Démarrage")
+        start = _week_mark(start_week, "Démarrage")
+        marks["shapes"] += start["shapes"]
+        marks["annotations"] += start["annotations"]
     return _figure(
         traces,
         adoption_finding(frame),
@@ -274,6 +303,21 @@ def adoption_figure(frame: pd.DataFrame, start_week: dt.date | None = None) -> g
         xaxis=_week_axis(weeks),
         **marks,
     )
+
+
+def _holiday_band(week: dt.date) -> dict:
+    """A light grey band behind a week of school holidays."""
+    return {
+        "type": "rect",
+        "x0": week - dt.timedelta(days=3.5),
+        "x1": week + dt.timedelta(days=3.5),
+        "y0": 0,
+        "y1": 1,
+        "yref": "paper",
+        "fillcolor": HOLIDAY_COLOUR,
+        "line": {"width": 0},
+        "layer": "below",
+    }
 
 
 def _week_mark(week: dt.date, text: str) -> dict:

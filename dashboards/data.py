@@ -297,8 +297,8 @@ def adoption_weekly_between(
     where, parameters = _scope(entitlement, "adoption_weekly", school_uai)
     bands = _bands("adoption_weekly", "adoption_rate")
     frame = _read(
-        f"select role, week_start, enrolled, active_users, adoption_rate{bands}, is_suppressed "
-        f"from main.adoption_weekly where {where} and {_WEEK_IN_PERIOD}",
+        f"select role, week_start, school_week_number, enrolled, active_users, adoption_rate{bands}, "
+        f"is_suppressed from main.adoption_weekly where {where} and {_WEEK_IN_PERIOD}",
         (*parameters, first_day, last_day),
     )
     return _in_reading_order(frame, "role", ROLES)

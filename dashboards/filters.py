@@ -33,8 +33,15 @@ def kept(key: str) -> str | None:
 
 
 def keep_in_url() -> None:
-    """Put back into the URL the filters chosen earlier that it lost in a change of page."""
+    """Put back into the URL the filters chosen earlier that it lost in a change of page.
+
+    A filter that the URL gives to a page without its picker (a shared link to the conseil de
+    classe with `?profil=parent`) is kept too, for the next page that has it; that page's picker
+    checks the value against its options. The school is checked by app.py before this is called.
+    """
     for key in PERSISTENT:
+        if key != SCHOOL and key in st.query_params:
+            st.session_state[_kept_key(key)] = st.query_params[key]
         value = kept(key)
         if value is not None and key not in st.query_params:
             st.query_params[key] = value

@@ -43,6 +43,7 @@ st.caption(
     f"{period.label}. **Taux d'adoption** : part des inscrits de l'établissement (annuaire), par profil, "
     "qui ont utilisé l'ENT au moins une fois dans la semaine (du lundi au dimanche). "
     + (f"Démarrage de l'ENT : {labels.format_week(start_week)}. " if start_week else "")
+    + "En gris : les semaines de vacances scolaires, qui ne comptent pas dans les évolutions. "
     + labels.SUPPRESSED_GAP_CAPTION
 )
 sections.data_view(weekly, "adoption_weekly", f"Adoption par semaine — {school_uai}")
@@ -61,7 +62,7 @@ else:
     )
     sections.data_view(first_month, "adoption_first_month", f"Premier mois — {school_uai}")
 
-last_week = max(weekly["week_start"])
+last_week = (charts.school_weeks(weekly) or [max(weekly["week_start"])])[-1]
 sections.heading("Quels services, pour qui ?", "service_usage_weekly", "reach")
 usage = data.service_usage_in_week(entitlement, school_uai, last_week)
 if usage.empty:
@@ -69,7 +70,7 @@ if usage.empty:
 else:
     sections.chart(charts.services_by_role_figure(usage, role), f"Services par profil — {school_uai}")
     st.caption(
-        f"{labels.format_week(last_week).capitalize()}, dernière semaine complète de la période. "
+        f"{labels.format_week(last_week).capitalize()}, dernière semaine de classe complète de la période. "
         "Le titre porte sur le profil choisi dans la barre latérale ; le portail, point d'entrée de "
         "toute visite, et les autres services n'y sont pas retenus. Une case « masqué » ne vaut pas zéro."
     )

@@ -47,6 +47,8 @@ SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
 TIMEOUT_MS = 20_000
 VIEWPORT = {"width": 1280, "height": 900}
 NBSP_PERCENT = "\u00a0%"
+# A busy machine (two test workers, the server, Chromium) can take seconds to draw a page.
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture(scope="module")

@@ -709,3 +709,17 @@ def test_french_table_writes_months_weekdays_changes_and_week_shares():
         f"100{NBSP_PERCENT}",
         "non",
     ]
+
+
+def test_a_holiday_week_is_shaded_and_the_finding_reads_the_last_school_week():
+    frame = adoption_rows([("eleve", WEEK_1, 0.80), ("eleve", WEEK_2, 0.84), ("eleve", WEEK_3, 0.20)])
+    frame["school_week_number"] = [7, 8, None]  # the week of WEEK_3 is all holidays
+    figure = charts.adoption_figure(frame)
+    assert [(shape.type, shape.x0) for shape in figure.layout.shapes] == [
+        ("rect", WEEK_3 - dt.timedelta(days=3.5))
+    ]
+    assert charts.title_text(figure) == (
+        f"Semaine du 12 mai 2025 : 84{NBSP_PERCENT} des élèves se sont connectés à l'ENT (+4 points en une semaine)"
+    )
+    assert charts.school_weeks(frame) == [WEEK_1, WEEK_2] and charts.holiday_weeks(frame) == [WEEK_3]
+    assert_sound(figure)

@@ -112,3 +112,17 @@ def test_period_and_role_pickers_live_in_the_url():
     app.sidebar.selectbox(key="profil").select("parent").run()
     assert (app.query_params["periode"], app.query_params["profil"]) == ("2024-2025-T2", "parent")
     assert app.markdown[0].value == "2024-2025-T2 parent"
+
+
+def test_a_filter_in_a_shared_link_to_a_page_without_its_picker_is_kept_for_the_next_page():
+    app = AppTest.from_function(page_with_an_optional_role_picker)
+    app.session_state["with_picker"] = False
+    app.query_params["profil"] = "parent"
+    app.run()
+
+    # The next page, with the picker: Streamlit has dropped the query string on the way.
+    app.session_state["with_picker"] = True
+    del app.query_params["profil"]
+    app.run()
+    assert app.sidebar.selectbox(key="profil").value == "parent"
+    assert app.query_params["profil"] == "parent"
