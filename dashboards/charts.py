@@ -187,18 +187,13 @@ def _rate_and_text(row, rate: str) -> tuple[float | None, str]:
     return _value(value), labels.format_rate(value)
 
 
-def _rate_by_role_and_week(frame: pd.DataFrame) -> dict[tuple[str, dt.date], float | None]:
-    return {
-        (row.role, _as_date(row.week_start)): _rate_and_text(row, "adoption_rate")[0]
-        for row in frame.itertuples(index=False)
-    }
-
-
-def _rate_text_by_role_and_week(frame: pd.DataFrame) -> dict[tuple[str, dt.date], str]:
-    return {
-        (row.role, _as_date(row.week_start)): _rate_and_text(row, "adoption_rate")[1]
-        for row in frame.itertuples(index=False)
-    }
+def _rates_by_role_and_week(frame: pd.DataFrame) -> tuple[dict, dict]:
+    """(role, week) → the adoption rate as plotted, and as written; one pass over the rows."""
+    rates, texts = {}, {}
+    for row in frame.itertuples(index=False):
+        key = (row.role, _as_date(row.week_start))
+        rates[key], texts[key] = _rate_and_text(row, "adoption_rate")
+    return rates, texts
 
 
 def _banded(frame: pd.DataFrame, rate: str, key: str) -> set[tuple[str, dt.date]]:
@@ -234,7 +229,7 @@ def holiday_weeks(frame: pd.DataFrame) -> list[dt.date]:
     return sorted(set(_weeks(frame)) - set(school_weeks(frame)))
 
 
-def adoption_finding(frame: pd.DataFrame) -> str:
+def adoption_finding(frame: pd.DataFrame, rates_and_texts: tuple[dict, dict] | None = None) -> str:
     """What the last school week says: the share of pupils (or the first role shown) who logged in.
 
     A holiday week would read as a fall in use: with `school_week_number`, the finding reads the
@@ -245,8 +240,7 @@ def adoption_finding(frame: pd.DataFrame) -> str:
     weeks = school_weeks(frame) or _weeks(frame)
     latest = weeks[-1]
     previous_week = weeks[-2] if len(weeks) > 1 else None
-    rates = _rate_by_role_and_week(frame)
-    texts = _rate_text_by_role_and_week(frame)
+    rates, texts = rates_and_texts or _rates_by_role_and_week(frame)
     banded = _banded(frame, "adoption_rate", "role")
     week_text = labels.format_week(latest).capitalize()
     for role in labels.ROLES:
@@ -270,8 +264,7 @@ def adoption_figure(frame: pd.DataFrame, start_week: dt.date | None = None) -> g
     With `start_week` (the school's start date, adoption_first_month), a dotted line marks it.
     """
     weeks = _weeks(frame) if not frame.empty else []
-    rates = _rate_by_role_and_week(frame) if not frame.empty else {}
-    texts = _rate_text_by_role_and_week(frame) if not frame.empty else {}
+    rates, texts = _rates_by_role_and_week(frame)
     roles_present = set(frame["role"]) if not frame.empty else set()
     traces = [
         go.Scatter(
@@ -298,7 +291,7 @@ def adoption_figure(frame: pd.DataFrame, start_week: dt.date | None = None) -> g
         marks["annotations"] += start["annotations"]
     return _figure(
         traces,
-        adoption_finding(frame),
+        adoption_finding(frame, (rates, texts)),
         yaxis=_axis("Utilisateurs actifs / inscrits", tickformat=".0%", range=[0, 1.05]),
         xaxis=_week_axis(weeks),
         **marks,

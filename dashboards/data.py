@@ -296,12 +296,12 @@ def adoption_weekly_between(
     """adoption_weekly of one school, every role, for the weeks of a period."""
     where, parameters = _scope(entitlement, "adoption_weekly", school_uai)
     bands = _bands("adoption_weekly", "adoption_rate")
-    frame = _read(
+    return _read(
         f"select role, week_start, school_week_number, enrolled, active_users, adoption_rate{bands}, "
-        f"is_suppressed from main.adoption_weekly where {where} and {_WEEK_IN_PERIOD}",
-        (*parameters, first_day, last_day),
+        f"is_suppressed from main.adoption_weekly where {where} and {_WEEK_IN_PERIOD} "
+        "order by week_start, list_position(?, role)",
+        (*parameters, first_day, last_day, list(ROLES)),
     )
-    return _in_reading_order(frame, "role", ROLES)
 
 
 def adoption_first_month(entitlement: Entitlement, school_uai: str) -> pd.DataFrame:
@@ -310,12 +310,12 @@ def adoption_first_month(entitlement: Entitlement, school_uai: str) -> pd.DataFr
     bands = _bands("adoption_first_month", "active_share", "regular_share")
     frame = _read(
         "select role, start_week, weeks_observed, enrolled, active_once, regular, active_share, "
-        f"regular_share{bands}, is_suppressed from main.adoption_first_month where {where}",
-        parameters,
+        f"regular_share{bands}, is_suppressed from main.adoption_first_month where {where} "
+        "order by list_position(?, role)",
+        (*parameters, list(ROLES)),
     )
     frame["start_week"] = pd.to_datetime(frame["start_week"]).dt.date
-    rank = {role: position for position, role in enumerate(ROLES)}
-    return frame.sort_values("role", key=lambda roles: roles.map(rank)).reset_index(drop=True)
+    return frame
 
 
 def adoption_trends(
@@ -323,13 +323,12 @@ def adoption_trends(
 ) -> pd.DataFrame:
     """Each role's rate against the previous school week and last year, for the weeks of a period."""
     where, parameters = _scope(entitlement, "adoption_trends", school_uai)
-    frame = _read(
+    return _read(
         "select role, week_start, school_year, school_week_number, adoption_rate, previous_rate, change, "
         f"last_year_rate, change_since_last_year from main.adoption_trends where {where} "
-        f"and {_WEEK_IN_PERIOD}",
-        (*parameters, first_day, last_day),
+        f"and {_WEEK_IN_PERIOD} order by week_start, list_position(?, role)",
+        (*parameters, first_day, last_day, list(ROLES)),
     )
-    return _in_reading_order(frame, "role", ROLES)
 
 
 def adoption_position(
@@ -348,15 +347,12 @@ def adoption_position(
 def service_usage_in_week(entitlement: Entitlement, school_uai: str, week_start: dt.date) -> pd.DataFrame:
     """service_usage_weekly of one school and one week: every role and service."""
     where, parameters = _scope(entitlement, "service_usage_weekly", school_uai)
-    frame = _read(
+    return _read(
         f"select role, service, week_start, enrolled, users, reach{_bands('service_usage_weekly', 'reach')}, "
-        f"is_suppressed from main.service_usage_weekly where {where} and week_start = ?",
-        (*parameters, week_start),
+        f"is_suppressed from main.service_usage_weekly where {where} and week_start = ? "
+        "order by list_position(?, role), list_position(?, service)",
+        (*parameters, week_start, list(ROLES), list(SERVICES)),
     )
-    rank = {value: position for position, value in enumerate((*ROLES, *SERVICES))}
-    return frame.sort_values(
-        ["role", "service"], key=lambda values: values.map(rank), kind="stable"
-    ).reset_index(drop=True)
 
 
 def homework_class_between(

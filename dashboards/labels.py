@@ -205,6 +205,8 @@ def explain_not_applicable(frame: pd.DataFrame) -> pd.DataFrame:
     Cells of masked rows (`is_suppressed`) stay empty: they are shown as masked. Give the result
     to `french_table` and to the exports alike, so that screen and files say the same thing.
     """
+    if not any(column in frame for column in NOT_APPLICABLE_TEXTS):
+        return frame
     shown = frame.copy()
     masked = shown["is_suppressed"].fillna(False).astype(bool) if "is_suppressed" in shown else None
     for column, text in NOT_APPLICABLE_TEXTS.items():

@@ -134,6 +134,12 @@ else:
         "Devoirs à rendre en ligne, additionnés par jour de la semaine sur la période. Un jour de la "
         "semaine dont une date est masquée est masqué en entier : la somme des autres ne serait pas le total."
     )
+    sections.data_view(
+        load,
+        "homework_load_class_daily",
+        f"Charge par jour de la semaine {class_id} {period.key}",
+        label="Voir les données par jour de la semaine",
+    )
     sections.data_view(daily, "homework_load_class_daily", f"Charge par jour {class_id} {period.key}")
 
 sections.heading("Parents touchés", "parent_reach_monthly", "reach", "pupils_with_parent")
