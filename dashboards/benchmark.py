@@ -458,7 +458,7 @@ def _training_tables(connection: duckdb.DuckDBPyConnection) -> None:
             round(teachers * (0.4 + 0.3 * noise))::bigint as teachers_using_after,
             round(teachers * 0.4) / teachers as share_before,
             round(teachers * (0.4 + 0.3 * noise)) / teachers as share_after,
-            0.45 as control_share_before, 0.5 as control_share_after,
+            0.45::double as control_share_before, 0.5::double as control_share_after,
             round(teachers * (0.4 + 0.3 * noise)) / teachers - round(teachers * 0.4) / teachers - 0.05 as effect,
             null::varchar as share_before_band, null::varchar as share_after_band, false as is_suppressed,
         from workshops;
@@ -475,7 +475,12 @@ def _quality_tables(connection: duckdb.DuckDBPyConnection) -> None:
         from bench_schools, bench_weeks;
 
         create table data_quality_sources as
-        select * from (values
+        select
+            contract, last_delivered_on, last_event_on, files::bigint as files,
+            files_unreadable::bigint as files_unreadable, rows_read::bigint as rows_read,
+            rows_loaded::bigint as rows_loaded, rows_quarantined::bigint as rows_quarantined,
+            rows_duplicate::bigint as rows_duplicate, is_suppressed,
+        from (values
             ('events', date '{LAST_DAY}', date '{LAST_DAY}', 1000, 0, 50000000, 49990000, 5000, 5000, false),
             ('roster', null, null, 1, 0, 200000, 200000, 0, 0, false),
             ('workshops', null, null, 1, 0, 300, 300, 0, 0, false)

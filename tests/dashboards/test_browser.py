@@ -243,7 +243,12 @@ def test_a_direction_walks_its_pages_changes_filters_and_downloads_every_export(
         )
     workbook = downloaded_workbook(page, data_view)
     sheet = workbook.worksheets[0]
-    assert [cell.value for cell in sheet[1]][:3] == ["Profil", "Semaine du", "Inscrits"]
+    assert [cell.value for cell in sheet[1]][:4] == [
+        "Profil",
+        "Semaine du",
+        "Semaine scolaire n°",
+        "Inscrits",
+    ]
     assert sheet.max_row == len(published_rows) + 1
     downloaded_png(page, page.locator('[data-testid="stPlotlyChart"]').first)
 
