@@ -339,6 +339,36 @@ def _quarantine_whole_file(
     )
 
 
+def unreadable_reason(
+    connection: duckdb.DuckDBPyConnection,
+    path: Path,
+    contract: Contract,
+    delivered_on: date | None = None,
+    open_landed: Callable[[duckdb.DuckDBPyConnection, Path], None] | None = None,
+) -> str | None:
+    """Why no reader can open the file, or None; to be asked before a transaction begins.
+
+    In DuckDB an error inside a transaction aborts all of it: a file that cannot be opened
+    would stop the whole load instead of being quarantined whole. Opening it first (the
+    reader's sniffing and schema, not a full read) tells load_file to set it aside.
+    """
+    if not path.exists() or path.stat().st_size == 0:
+        return None  # load_file says what is wrong with those
+    _drop_file_views(connection)
+    try:
+        with utf8_readable(path) as readable:
+            if open_landed is None:
+                open_landing_file(connection, readable, contract, delivered_on)
+            else:
+                open_landed(connection, readable)
+                open_checked_view(connection, contract, delivered_on)
+        return None
+    except (duckdb.Error, OSError) as failure:
+        return f"unreadable file: {reader_error(failure)}"
+    finally:
+        _drop_file_views(connection)
+
+
 def load_file(
     connection: duckdb.DuckDBPyConnection,
     path: Path,
@@ -348,6 +378,7 @@ def load_file(
     source: str,
     delivered_on: date | None,
     open_landed: Callable[[duckdb.DuckDBPyConnection, Path], None] | None = None,
+    unreadable: str | None = None,
 ) -> FileLoad:
     """Load one file's valid rows into staging.<model> and its invalid rows into the quarantine.
 
@@ -355,12 +386,17 @@ def load_file(
     reader could not split; a file no reader can open is quarantined whole (0 rows read).
     `open_landed`, given by a source adapter (pipelines/adapters/), opens the temp view
     `landed` from the file in its own format instead of the contract's readers; the checks,
-    pseudonyms, quarantine and counts that follow are the same.
+    pseudonyms, quarantine and counts that follow are the same. `unreadable`, from
+    `unreadable_reason` asked before the caller's transaction, quarantines the file whole
+    without opening it again.
     """
     _drop_file_views(connection)
     error = None
     try:
-        if path.stat().st_size == 0:
+        if unreadable is not None:
+            _quarantine_whole_file(connection, contract, file_name, delivered_on, unreadable)
+            load = FileLoad(file_name, 0, 0, 0, error=unreadable)
+        elif path.stat().st_size == 0:
             load = FileLoad(file_name, 0, 0, 0, error="empty file")
         else:
             with utf8_readable(path) as readable:

@@ -65,18 +65,30 @@ def test_a_successful_run_is_recorded(tmp_path, test_key):
     assert sources == [("events", 1, 6, 6), ("roster", 1, 7, 7), ("workshops", 0, 0, 0)]
 
 
-def test_a_run_stopped_by_an_unreadable_file_says_so_without_its_content(tmp_path, test_key):
+def test_an_unreadable_file_is_set_aside_and_the_run_says_what_to_do(tmp_path, test_key):
+    """A file no reader can open is quarantined whole, with DuckDB's reason cut before anything
+    it quotes; the run publishes the rest and its history line says what to do with the file."""
     landing = write_landing(tmp_path, {"2025-09-03.csv": EVENTS}, ROSTER)
     (landing / "events" / "2025-09-04.parquet").write_bytes(UNREADABLE_PARQUET)
-    with pytest.raises(PipelineError, match="failed"):
-        run_pipeline(landing, tmp_path / "data", keep_landing=True)
+    run_pipeline(landing, tmp_path / "data", keep_landing=True)
     [line] = history_lines(tmp_path / "data")
-    assert (line["status"], line["kind"]) == (run_history.FAILURE, run_history.UNREADABLE_FILE)
-    assert line["next_action"] == run_history.NEXT_ACTIONS[run_history.UNREADABLE_FILE]
-    [step] = line["failed_steps"]
-    assert step["step"] == "stg_events"
-    # DuckDB's own words, cut before the path it quotes.
-    assert step["reason"] == "InvalidInputException: Invalid Input Error: No magic bytes found at end of file"
+    assert (line["status"], line["kind"], line["files_unreadable"]) == (
+        run_history.SUCCESS,
+        run_history.UNREADABLE_FILE,
+        1,
+    )
+    with duckdb.connect(str(tmp_path / "data" / "published.duckdb"), read_only=True) as connection:
+        files = connection.execute(
+            "select file_name, rows_read, error from data_quality_files where contract = 'events' order by file_name"
+        ).fetchall()
+    assert files == [
+        ("events/2025-09-03.csv", 6, None),
+        (
+            "events/2025-09-04.parquet",
+            0,
+            "unreadable file: Invalid Input Error: No magic bytes found at end of file",
+        ),
+    ]
 
 
 def test_a_failed_blocking_check_is_recorded_with_its_name_and_what_to_do(tmp_path, test_key, monkeypatch):
@@ -87,13 +99,13 @@ def test_a_failed_blocking_check_is_recorded_with_its_name_and_what_to_do(tmp_pa
     monkeypatch.setattr(ingestion_checks, "validate_staged_events", lambda rows: failing_suite)
     original_load_file = ingestion_assets.load_file
 
-    def roster_that_breaks(connection, path, file_name, contract, *arguments):
+    def roster_that_breaks(connection, path, file_name, contract, *arguments, **options):
         if contract.name == "roster":
             # What DuckDB says about a value it cannot cast: it quotes the value.
             raise duckdb.ConversionException(
                 f"Conversion Error: Could not convert string '{CANARY}' to INT32"
             )
-        return original_load_file(connection, path, file_name, contract, *arguments)
+        return original_load_file(connection, path, file_name, contract, *arguments, **options)
 
     monkeypatch.setattr(ingestion_assets, "load_file", roster_that_breaks)
 

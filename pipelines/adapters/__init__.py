@@ -32,6 +32,7 @@ from pipelines.ingestion import (
     open_checked_view,
     open_landing_file,
     reader_error,
+    unreadable_reason,
     utf8_readable,
 )
 
@@ -62,6 +63,7 @@ def load_source_file(
     path: Path,
     file_name: str,
     delivered_on: date | None,
+    unreadable: str | None = None,
 ) -> FileLoad:
     """Load one source file into staging.stg_events: native checks, quarantine and counts."""
     return load_file(
@@ -73,7 +75,15 @@ def load_source_file(
         adapter.pseudonym_source,
         delivered_on,
         open_landed=adapter.open_landed,
+        unreadable=unreadable,
     )
+
+
+def source_file_unreadable(
+    connection: duckdb.DuckDBPyConnection, adapter: Adapter, path: Path, delivered_on: date | None
+) -> str | None:
+    """`unreadable_reason` for a source file, to ask before the caller's transaction."""
+    return unreadable_reason(connection, path, load_contract("events"), delivered_on, adapter.open_landed)
 
 
 @dataclass

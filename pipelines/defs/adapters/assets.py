@@ -6,7 +6,7 @@ from datetime import date
 import dagster as dg
 
 from data_contracts.contracts import load_contract
-from pipelines.adapters import ADAPTERS, Adapter, asset_name, load_source_file
+from pipelines.adapters import ADAPTERS, Adapter, asset_name, load_source_file, source_file_unreadable
 from pipelines.defs.partitions import WAREHOUSE_POOL, delivery_days
 from pipelines.defs.resources import WarehouseResource
 from pipelines.ingestion import ensure_staging_table
@@ -36,6 +36,12 @@ def _load_days(context: dg.AssetExecutionContext, warehouse: WarehouseResource, 
             ).fetchall()
             if not files:
                 continue
+            unreadable = {
+                file_name: source_file_unreadable(
+                    connection, adapter, warehouse.landing_path / file_name, day
+                )
+                for (file_name,) in files
+            }
             # As stg_events: delete the window of this day's files, then insert it again.
             connection.execute("begin transaction")
             for (file_name,) in files:
@@ -50,7 +56,12 @@ def _load_days(context: dg.AssetExecutionContext, warehouse: WarehouseResource, 
                     )
             for (file_name,) in files:
                 load = load_source_file(
-                    connection, adapter, warehouse.landing_path / file_name, file_name, day
+                    connection,
+                    adapter,
+                    warehouse.landing_path / file_name,
+                    file_name,
+                    day,
+                    unreadable=unreadable[file_name],
                 )
                 totals["files"] += 1
                 totals["rows_read"] += load.rows_read

@@ -9,7 +9,13 @@ from data_contracts.contracts import load_contract
 from pipelines.adapters import ADAPTER_ASSET_NAMES, adapter_landing_files
 from pipelines.defs.partitions import WAREHOUSE_POOL, delivery_days
 from pipelines.defs.resources import WarehouseResource
-from pipelines.ingestion import delivery_day, ensure_staging_table, is_landing_file, load_file
+from pipelines.ingestion import (
+    delivery_day,
+    ensure_staging_table,
+    is_landing_file,
+    load_file,
+    unreadable_reason,
+)
 from pipelines.retention import drop_erased_users
 from pipelines.settings import NATIVE_SOURCE
 
@@ -108,6 +114,10 @@ def stg_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
                 # Files loaded by an earlier run may have been archived or deleted since
                 # (privacy rule 4): staging is their only copy, so a day without files is kept.
                 continue
+            unreadable = {
+                file_name: unreadable_reason(connection, warehouse.landing_path / file_name, contract, day)
+                for (file_name,) in files
+            }
             # Delete the window of the day's files present, then insert it: re-runs and
             # backfills are safe, and files of that day loaded earlier and since archived stay.
             connection.execute("begin transaction")
@@ -128,6 +138,7 @@ def stg_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
                     "stg_events",
                     NATIVE_SOURCE,
                     day,
+                    unreadable=unreadable[file_name],
                 )
                 totals["files"] += 1
                 totals["rows_read"] += load.rows_read
@@ -167,6 +178,10 @@ def stg_roster(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
             else:
                 context.log.warning("No roster file in landing/roster/: counts work, rates stay empty.")
             return dg.MaterializeResult(metadata={**totals, "memberships_kept": kept})
+        unreadable = {
+            file_name: unreadable_reason(connection, warehouse.landing_path / file_name, contract)
+            for (file_name,) in files
+        }
         connection.execute("begin transaction")
         connection.execute("delete from staging.stg_roster")
         connection.execute("delete from staging.quarantine where contract = 'roster'")
@@ -180,6 +195,7 @@ def stg_roster(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
                 "stg_roster",
                 NATIVE_SOURCE,
                 None,
+                unreadable=unreadable[file_name],
             )
             totals["files"] += 1
             totals["rows_read"] += load.rows_read
@@ -214,6 +230,10 @@ def stg_workshops(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
                 f"No workshop log in landing/workshops/: the {kept:,} workshops loaded earlier stay."
             )
             return dg.MaterializeResult(metadata={**totals, "workshops_kept": kept})
+        unreadable = {
+            file_name: unreadable_reason(connection, warehouse.landing_path / file_name, contract)
+            for (file_name,) in files
+        }
         connection.execute("begin transaction")
         connection.execute("delete from staging.stg_workshops")
         connection.execute("delete from staging.quarantine where contract = 'workshops'")
@@ -227,6 +247,7 @@ def stg_workshops(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
                 "stg_workshops",
                 NATIVE_SOURCE,
                 None,
+                unreadable=unreadable[file_name],
             )
             totals["files"] += 1
             totals["rows_read"] += load.rows_read
