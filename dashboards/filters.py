@@ -3,9 +3,10 @@
 Each filter has one key, used both in `st.session_state` and in the URL (`?ecole=0920001B`).
 Streamlit drops the query string when the reader switches page, and forgets a widget's value
 on a page that does not show it; so `picker` also keeps the value under a key of its own, and
-`keep_in_url` (app.py, every run) writes the kept values back into the URL. To add a filter
-(the period, the role): add its key to PERSISTENT, and place it with `picker` in app.py (every
-page) or in the pages that use it; read it with `kept(key)` or the value `picker` returns.
+`keep_in_url` (app.py, every run) writes the kept values back into the URL. To add a filter:
+add its key to PERSISTENT, and place it with `picker` in app.py (every page) or in the pages
+that use it; read it with `kept(key)` or the value `picker` returns. The school is app.py's; the
+period (`period_picker`: a school year or a term) and the role (`role_picker`) are the pages'.
 """
 
 from __future__ import annotations
