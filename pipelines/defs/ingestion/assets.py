@@ -154,6 +154,38 @@ def stg_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
     return dg.MaterializeResult(metadata={**totals, "days": len(days)})
 
 
+def replace_snapshot(
+    connection, warehouse: WarehouseResource, contract, model: str, files: list[tuple[str]]
+) -> dict[str, int]:
+    """Replace staging.<model> by the rows of `files`, a full snapshot (the roster, the workshop
+    log), in a transaction the caller commits: its rows, quarantine and counts go together."""
+    totals = {"rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0, "files": 0}
+    unreadable = {
+        file_name: unreadable_reason(connection, warehouse.landing_path / file_name, contract)
+        for (file_name,) in files
+    }
+    connection.execute("begin transaction")
+    connection.execute(f"delete from staging.{model}")
+    connection.execute("delete from staging.quarantine where contract = ?", [contract.name])
+    connection.execute("delete from staging.file_loads where contract = ?", [contract.name])
+    for (file_name,) in files:
+        load = load_file(
+            connection,
+            warehouse.landing_path / file_name,
+            file_name,
+            contract,
+            model,
+            NATIVE_SOURCE,
+            None,
+            unreadable=unreadable[file_name],
+        )
+        totals["files"] += 1
+        totals["rows_read"] += load.rows_read
+        totals["rows_loaded"] += load.rows_loaded
+        totals["rows_quarantined"] += load.rows_quarantined
+    return totals
+
+
 @dg.asset(
     group_name="staging",
     kinds={"duckdb"},
@@ -178,29 +210,7 @@ def stg_roster(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
             else:
                 context.log.warning("No roster file in landing/roster/: counts work, rates stay empty.")
             return dg.MaterializeResult(metadata={**totals, "memberships_kept": kept})
-        unreadable = {
-            file_name: unreadable_reason(connection, warehouse.landing_path / file_name, contract)
-            for (file_name,) in files
-        }
-        connection.execute("begin transaction")
-        connection.execute("delete from staging.stg_roster")
-        connection.execute("delete from staging.quarantine where contract = 'roster'")
-        connection.execute("delete from staging.file_loads where contract = 'roster'")
-        for (file_name,) in files:
-            load = load_file(
-                connection,
-                warehouse.landing_path / file_name,
-                file_name,
-                contract,
-                "stg_roster",
-                NATIVE_SOURCE,
-                None,
-                unreadable=unreadable[file_name],
-            )
-            totals["files"] += 1
-            totals["rows_read"] += load.rows_read
-            totals["rows_loaded"] += load.rows_loaded
-            totals["rows_quarantined"] += load.rows_quarantined
+        totals = replace_snapshot(connection, warehouse, contract, "stg_roster", files)
         totals["rows_of_erased_users_dropped"] = drop_erased_users(connection, "stg_roster")
         connection.execute("commit")
     return dg.MaterializeResult(metadata=totals)
@@ -230,30 +240,6 @@ def stg_workshops(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
                 f"No workshop log in landing/workshops/: the {kept:,} workshops loaded earlier stay."
             )
             return dg.MaterializeResult(metadata={**totals, "workshops_kept": kept})
-        unreadable = {
-            file_name: unreadable_reason(connection, warehouse.landing_path / file_name, contract)
-            for (file_name,) in files
-        }
-        connection.execute("begin transaction")
-        connection.execute("delete from staging.stg_workshops")
-        connection.execute("delete from staging.quarantine where contract = 'workshops'")
-        connection.execute("delete from staging.file_loads where contract = 'workshops'")
-        for (file_name,) in files:
-            load = load_file(
-                connection,
-                warehouse.landing_path / file_name,
-                file_name,
-                contract,
-                "stg_workshops",
-                NATIVE_SOURCE,
-                None,
-                unreadable=unreadable[file_name],
-            )
-            totals["files"] += 1
-            totals["rows_read"] += load.rows_read
-            totals["rows_loaded"] += load.rows_loaded
-            totals["rows_quarantined"] += load.rows_quarantined
-            if load.error:
-                context.log.warning(f"{file_name}: {load.error}")
+        totals = replace_snapshot(connection, warehouse, contract, "stg_workshops", files)
         connection.execute("commit")
     return dg.MaterializeResult(metadata=totals)
