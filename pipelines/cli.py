@@ -420,13 +420,16 @@ def _parser() -> argparse.ArgumentParser:
 
     ingest = commands.add_parser(
         "ingest",
-        help="drop an ENT export into the landing area with its adapter (ODE, xAPI, Moodle), or dry-run it",
+        help="drop an ENT export into the landing area with its adapter (ODE, xAPI, Moodle, AAF), or dry-run it",
     )
     ingest.add_argument(
         "--source",
         required=True,
-        choices=["ode", "xapi", "moodle", "moodle-report", "contract"],
-        help="the kind of export (data_contracts/mappings/ holds the mappings; contract = our own CSV/JSONL/Parquet)",
+        choices=["ode", "ode-postgres", "xapi", "moodle", "moodle-report", "aaf", "contract"],
+        help=(
+            "the kind of export (data_contracts/mappings/ holds the mappings; aaf = the académie "
+            "directory's XML files; contract = our own event CSV/JSONL/Parquet)"
+        ),
     )
     ingest.add_argument("path", help="the exported file")
     ingest.add_argument(

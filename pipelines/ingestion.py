@@ -440,7 +440,11 @@ def load_file(
         load = FileLoad(file_name, loaded + quarantined, loaded, quarantined)
 
     connection.execute(
-        "insert into staging.file_loads values (?, ?, ?, ?, ?, ?, ?)",
+        """
+        insert into staging.file_loads
+            (contract, delivered_on, file_name, rows_read, rows_loaded, rows_quarantined, error)
+        values (?, ?, ?, ?, ?, ?, ?)
+        """,
         [
             contract.name,
             delivered_on,

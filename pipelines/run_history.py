@@ -27,6 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pipelines.adapters import ADAPTER_ASSET_NAMES
+
 RUN_HISTORY_FILE = "run_history.jsonl"
 SUCCESS, FAILURE = "success", "failure"
 
@@ -40,8 +42,9 @@ LANDING_CLEANUP = "landing_cleanup"
 OTHER = "other"
 KINDS = (MISSING_KEY, NO_INPUT, UNREADABLE_FILE, BLOCKING_CHECK, PRIVACY_AUDIT, LANDING_CLEANUP, OTHER)
 
-# The steps that read landing files, and the ones that build and write the release.
-INGESTION_STEPS = ("landing_files", "stg_events", "stg_roster", "stg_workshops")
+# The steps that read landing files (the source adapters' assets, stg_events_ode…, too; the
+# directory's AAF files are read by stg_roster), and the ones that build and write the release.
+INGESTION_STEPS = ("landing_files", "stg_events", "stg_roster", "stg_workshops", *ADAPTER_ASSET_NAMES)
 RELEASE_ASSET = "release_candidate"
 LANDING_DISPOSAL_STEP = "landing_disposals"
 # Root causes that mean "a file could not be read" when an ingestion step raises them.

@@ -218,12 +218,15 @@ def _failed_checks(result: dg.ExecuteInProcessResult) -> list[run_history.Failed
 def _landing_outcome(
     data_dir: Path, landing: Path, run_id: str, keep_landing: bool, archive_dir: Path | None
 ) -> LandingOutcome:
+    from pipelines.adapters import adapter_landing_files
+
     left = sum(
         1
         for folder in ("events", "roster", "workshops")
         for path in (landing / folder).glob("*")
         if is_landing_file(path)
     )
+    left += sum(1 for _adapter, _path in adapter_landing_files(landing))  # landing/ode/, landing/aaf/, …
     if keep_landing:
         return LandingOutcome("kept", 0, left, None)
     with duckdb.connect(str(data_dir / WAREHOUSE_FILE), read_only=True) as connection:

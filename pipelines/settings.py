@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -43,3 +44,20 @@ LEAVER_GRACE_DAYS = 90
 SCHOOL_ZONE = "C"
 # First school year the calendar table covers; the package's data sets the last one.
 CALENDAR_FIRST_DAY = "2022-08-01"
+
+# The engine that builds the models of models/intermediate and models/marts (docs/spark.md):
+# "duckdb" (the default, embedded) or "spark" (the same SQL files transpiled by sqlglot and
+# run by PySpark). Ingestion, the release and the published file stay in DuckDB either way.
+ENGINE_ENV_VAR = "REPERES_ENGINE"
+ENGINES = ("duckdb", "spark")
+DEFAULT_ENGINE = "duckdb"
+# Spark's master URL: local[*] by default; spark://host:7077 or k8s://https://… for a cluster.
+SPARK_MASTER_ENV_VAR = "REPERES_SPARK_MASTER"
+
+
+def selected_engine() -> str:
+    """REPERES_ENGINE, read when a model is built (not at import), so that a run sees its own setting."""
+    engine = os.environ.get(ENGINE_ENV_VAR, "").strip().lower() or DEFAULT_ENGINE
+    if engine not in ENGINES:
+        raise ValueError(f"{ENGINE_ENV_VAR}={engine!r} is not an engine: choose one of {', '.join(ENGINES)}.")
+    return engine

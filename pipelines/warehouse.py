@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -20,6 +21,10 @@ from data_contracts.contracts import load_contract
 from pipelines.settings import K_DEPARTMENT, MEMORY_LIMIT_ENV_VAR, TIMEZONE
 
 SCHEMAS = ("raw", "staging", "intermediate", "marts")
+
+# The window of a full rebuild: every day an event can carry.
+FULL_WINDOW_START = date(1, 1, 1)
+FULL_WINDOW_END = date(9999, 12, 31)
 
 BOOKKEEPING_TABLES = (
     """
@@ -52,9 +57,14 @@ BOOKKEEPING_TABLES = (
         rows_read bigint,
         rows_loaded bigint,
         rows_quarantined bigint,
-        error varchar
+        error varchar,
+        -- When the file was loaded: a reloaded file is a change, even with the same counts
+        -- (pipelines/incremental.py recomputes the days it touches).
+        loaded_at timestamptz default current_timestamp
     )
     """,
+    # Warehouses created before loaded_at existed.
+    "alter table staging.file_loads add column if not exists loaded_at timestamptz default current_timestamp",
 )
 
 
@@ -82,6 +92,16 @@ def configure(connection: duckdb.DuckDBPyConnection, k_school: int) -> None:
     events = load_contract("events")
     for name in ("role", "service", "action"):
         connection.execute(f"set variable {name}_values = ?", [list(events.column(name).valid_values)])
+    set_recompute_window(connection, None)
+
+
+def set_recompute_window(connection: duckdb.DuckDBPyConnection, window: tuple[date, date] | None) -> None:
+    """The days [start, end) the incremental models rebuild (`getvariable('recompute_start')`
+    in their SQL); None = every day, a full rebuild. DuckDB folds the variables into constants,
+    so the filters reach the table scans and skip the row groups outside the window."""
+    start, end = window or (FULL_WINDOW_START, FULL_WINDOW_END)
+    connection.execute("set variable recompute_start = ?", [start])
+    connection.execute("set variable recompute_end = ?", [end])
 
 
 @contextmanager

@@ -89,7 +89,11 @@ STAGED_EVENTS = [
 @pytest.fixture(scope="module")
 def warehouse():
     connection = empty_warehouse(calendar_from=None)
-    connection.executemany("insert into staging.file_loads values (?, ?, ?, ?, ?, ?, ?)", FILE_LOADS)
+    connection.executemany(
+        "insert into staging.file_loads (contract, delivered_on, file_name, rows_read, rows_loaded, "
+        "rows_quarantined, error) values (?, ?, ?, ?, ?, ?, ?)",
+        FILE_LOADS,
+    )
     connection.executemany("insert into staging.quarantine values (?, ?, ?, ?, ?, ?, ?, ?)", QUARANTINE)
     given(connection, "staging.stg_events", STAGED_EVENTS)
     build(connection, "data_quality_files", "data_quality_rules", "data_quality_sources")

@@ -2,8 +2,10 @@
 -- Grain: school × class × teacher × week. A teacher of a class is a roster row of role
 -- enseignant for that class whose period overlaps the week (several disciplines, one row).
 -- Teachers are only ever counted by class, never shown one by one (DESIGN.md §4 rule 8).
+-- Incremental by week_start: a run rebuilds only the weeks of its window (pipelines/incremental.py).
 with class_weeks as (
     select * from intermediate.int_class_weeks
+    where week_start >= getvariable('recompute_start') and week_start < getvariable('recompute_end')
 ),
 
 teaching as (

@@ -2,6 +2,7 @@
 -- Grain: school × class × week. A class exists in a week when a pupil's roster period for it
 -- overlaps the week; the week carries its place in the school year (int_weeks), so that
 -- class measures can skip holidays and be grouped by term.
+-- Incremental by week_start: a run rebuilds only the weeks of its window (pipelines/incremental.py).
 with enrolments as (
     select * from intermediate.int_enrolments
     where role = 'eleve' and class_id is not null
@@ -9,6 +10,7 @@ with enrolments as (
 
 weeks as (
     select * from intermediate.int_weeks
+    where week_start >= getvariable('recompute_start') and week_start < getvariable('recompute_end')
 ),
 
 final as (

@@ -3,8 +3,10 @@
 -- Grain: user × school × role × week. Active = at least one event in that school that week
 -- while enrolled there (DESIGN.md §3): events of users missing from the roster never make
 -- anyone active. The one place every adoption mart counts enrolled and active users from.
+-- Incremental by week_start: a run rebuilds only the weeks of its window (pipelines/incremental.py).
 with enrolled_user_weeks as (
     select * from intermediate.int_enrolled_user_weeks
+    where week_start >= getvariable('recompute_start') and week_start < getvariable('recompute_end')
 ),
 
 active_user_weeks as (
@@ -13,6 +15,7 @@ active_user_weeks as (
         school_uai,
         week_start,
     from intermediate.int_user_service_days
+    where week_start >= getvariable('recompute_start') and week_start < getvariable('recompute_end')
 ),
 
 final as (

@@ -4,8 +4,10 @@
 -- week in a school where they are enrolled with that role; adoption_rate = active / enrolled.
 -- A view across schools and open data: k = k_department (DESIGN.md §4 rules 5 and 9); the union
 -- of adoption_weekly's schools, declared in _privacy.yml for complementary suppression (rule 6).
+-- Incremental by week_start: a run rebuilds only the weeks of its window (pipelines/incremental.py).
 with user_weeks as (
     select * from intermediate.int_enrolled_active_user_weeks
+    where week_start >= getvariable('recompute_start') and week_start < getvariable('recompute_end')
 ),
 
 person_weeks as (

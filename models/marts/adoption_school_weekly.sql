@@ -4,8 +4,10 @@
 -- that school that week; adoption_rate = active / enrolled.
 -- The total of adoption_weekly's roles (a union of persons, declared in _privacy.yml): published
 -- beside them, it is why complementary suppression is needed (DESIGN.md §4 rule 6).
+-- Incremental by week_start: a run rebuilds only the weeks of its window (pipelines/incremental.py).
 with user_weeks as (
     select * from intermediate.int_enrolled_active_user_weeks
+    where week_start >= getvariable('recompute_start') and week_start < getvariable('recompute_end')
 ),
 
 person_weeks as (

@@ -5,8 +5,10 @@
 -- the declarations in models/marts/_privacy.yml (population: enrolled; audience: one school).
 -- Each week carries its school year and school week number (NULL in the holidays), so that
 -- trends compare school weeks (models/release/adoption_trends.sql).
+-- Incremental by week_start: a run rebuilds only the weeks of its window (pipelines/incremental.py).
 with user_weeks as (
     select * from intermediate.int_enrolled_active_user_weeks
+    where week_start >= getvariable('recompute_start') and week_start < getvariable('recompute_end')
 ),
 
 counted as (

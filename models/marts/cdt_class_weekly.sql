@@ -6,12 +6,15 @@
 -- regularity measure can skip them (cdt_class_term). Teachers are counted per class, all
 -- disciplines together, never one by one (DESIGN.md §4 rule 8); below k teachers the row is
 -- suppressed by the release (models/marts/_privacy.yml).
+-- Incremental by week_start: a run rebuilds only the weeks of its window (pipelines/incremental.py).
 with class_weeks as (
     select * from intermediate.int_class_weeks
+    where week_start >= getvariable('recompute_start') and week_start < getvariable('recompute_end')
 ),
 
 class_teachers as (
     select * from intermediate.int_class_teacher_weeks
+    where week_start >= getvariable('recompute_start') and week_start < getvariable('recompute_end')
 ),
 
 entries as (
@@ -22,7 +25,9 @@ entries as (
         user_key,
         discipline,
     from intermediate.int_events
-    where service = 'cahier_de_textes' and action = 'create' and class_id is not null
+    where
+        service = 'cahier_de_textes' and action = 'create' and class_id is not null
+        and week_start >= getvariable('recompute_start') and week_start < getvariable('recompute_end')
 ),
 
 teacher_counts as (

@@ -4,8 +4,10 @@
 -- out of every rate, and counted here so the technical team can fix the roster.
 -- Counts events, never persons, so no minimum group size applies: _privacy.yml declares no
 -- population, and the release publishes every row with is_suppressed = false.
+-- Incremental by week_start: a run rebuilds only the weeks of its window (pipelines/incremental.py).
 with events as (
     select * from intermediate.int_events
+    where week_start >= getvariable('recompute_start') and week_start < getvariable('recompute_end')
 ),
 
 enrolled_user_weeks as (
@@ -14,6 +16,7 @@ enrolled_user_weeks as (
         school_uai,
         week_start
     from intermediate.int_enrolled_user_weeks
+    where week_start >= getvariable('recompute_start') and week_start < getvariable('recompute_end')
 ),
 
 final as (

@@ -6,20 +6,27 @@
 -- pupils. A parent of two pupils counts for each child's class. A roster without parent
 -- links gives pupils_with_parent = 0: the reach is then unknown rather than nil, and the
 -- dashboard says so. Population: pupils (below k the release suppresses the row).
+-- Incremental by month_start: a run rebuilds only the months of its window (pipelines/incremental.py).
 with enrolments as (
     select * from intermediate.int_enrolments
 ),
 
 days as (
     select * from intermediate.int_user_service_days
+    where occurred_on >= getvariable('recompute_start') and occurred_on < getvariable('recompute_end')
 ),
 
-months as (
+all_months as (
     select distinct cast(date_trunc('month', week_start) as date) as month_start
     from intermediate.int_weeks
     union
     select distinct cast(date_trunc('month', week_start + 6) as date) as month_start
     from intermediate.int_weeks
+),
+
+months as (
+    select * from all_months
+    where month_start >= getvariable('recompute_start') and month_start < getvariable('recompute_end')
 ),
 
 pupil_months as (

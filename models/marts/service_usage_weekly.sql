@@ -4,8 +4,10 @@
 -- the contract gets a row, so that an unused service shows as 0 rather than disappearing.
 -- Exact figures: the release suppresses, bands and audits them (DESIGN.md §4 rules 5-7) from
 -- models/marts/_privacy.yml; enrolled is the same population as adoption_weekly's row.
+-- Incremental by week_start: a run rebuilds only the weeks of its window (pipelines/incremental.py).
 with enrolled_user_weeks as (
     select * from intermediate.int_enrolled_user_weeks
+    where week_start >= getvariable('recompute_start') and week_start < getvariable('recompute_end')
 ),
 
 service_user_weeks as (
@@ -15,6 +17,7 @@ service_user_weeks as (
         service,
         week_start
     from intermediate.int_user_service_days
+    where week_start >= getvariable('recompute_start') and week_start < getvariable('recompute_end')
 ),
 
 enrolled_groups as (

@@ -1,11 +1,13 @@
-"""Source adapters: the exports of the platforms schools run, mapped into the events contract.
+"""Source adapters: the exports of the platforms schools run, mapped into our input contracts.
 
-Each adapter reads its own landing folder (landing/<source>/, files named YYYY-MM-DD….ext
-like native event files) and maps a file, inside DuckDB, to the temp view that
-pipelines/ingestion.py checks for native files: the same contract rules, quarantine,
-pseudonyms and per-file balance (rows read = loaded + quarantined + duplicates), into the
-same staging.stg_events, with file names that say the source (e.g. ode/2025-09-03.jsonl).
-The mappings are YAML files a referent edits: data_contracts/mappings/.
+Each adapter reads its own landing folder, landing/<source>/, and maps a file, inside DuckDB,
+to the temp view that pipelines/ingestion.py checks for native files: the same contract
+rules, quarantine, pseudonyms and per-file balance (rows read = loaded + quarantined +
+duplicates), into the same staging table, with file names that say the source (e.g.
+ode/2025-09-03.jsonl). Event sources (ODE, xAPI, Moodle) feed staging.stg_events from files
+named YYYY-MM-DD….ext like native event files; the directory (AAF) feeds staging.stg_roster
+as part of the roster snapshot. The mappings are YAML files a referent edits:
+data_contracts/mappings/.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from pathlib import Path
 import duckdb
 
 from data_contracts.contracts import load_contract
+from pipelines.adapters.aaf import AAF
 from pipelines.adapters.base import Adapter
 from pipelines.adapters.moodle import MOODLE, MOODLE_REPORT
-from pipelines.adapters.ode import ODE
+from pipelines.adapters.ode import ODE, ODE_POSTGRES
 from pipelines.adapters.xapi import XAPI
 from pipelines.ingestion import (
     FileLoad,
@@ -35,26 +38,114 @@ from pipelines.ingestion import (
     unreadable_reason,
     utf8_readable,
 )
+from pipelines.retention import drop_erased_users
+from pipelines.settings import NATIVE_SOURCE
 
-ADAPTERS: dict[str, Adapter] = {adapter.source: adapter for adapter in (ODE, XAPI, MOODLE, MOODLE_REPORT)}
+EVENT_ADAPTERS: dict[str, Adapter] = {
+    adapter.source: adapter for adapter in (ODE, ODE_POSTGRES, XAPI, MOODLE, MOODLE_REPORT)
+}
+ROSTER_ADAPTERS: dict[str, Adapter] = {adapter.source: adapter for adapter in (AAF,)}
+ADAPTERS: dict[str, Adapter] = {**EVENT_ADAPTERS, **ROSTER_ADAPTERS}
 NATIVE_EVENTS_FOLDER = "events"
+NATIVE_ROSTER_FOLDER = "roster"
 # The landing folders whose files feed the events contract: the native one, then one per source.
-EVENT_FOLDERS = (NATIVE_EVENTS_FOLDER, *ADAPTERS)
+EVENT_FOLDERS = (NATIVE_EVENTS_FOLDER, *EVENT_ADAPTERS)
 
 
 def asset_name(adapter: Adapter) -> str:
     return "stg_events_" + adapter.source.replace("-", "_")
 
 
-ADAPTER_ASSET_NAMES = tuple(asset_name(adapter) for adapter in ADAPTERS.values())
+ADAPTER_ASSET_NAMES = tuple(asset_name(adapter) for adapter in EVENT_ADAPTERS.values())
 
 
 def adapter_landing_files(landing: Path) -> Iterator[tuple[Adapter, Path]]:
-    """Every file of landing/<source>/ its adapter can read, in name order."""
+    """Every file of landing/<source>/ its adapter can read, in name order (every contract)."""
     for adapter in ADAPTERS.values():
         for path in sorted((landing / adapter.source).glob("*")):
             if adapter.accepts(path):
                 yield adapter, path
+
+
+def adapter_of(file_name: str) -> Adapter | None:
+    """The adapter of a landing file named <folder>/<name>, None for a native contract file."""
+    return ADAPTERS.get(file_name.split("/", 1)[0])
+
+
+@dataclass
+class DayLoad:
+    """What loading one delivery day of one landing folder did: per file, and the erasures."""
+
+    loads: list[FileLoad] = field(default_factory=list)
+    rows_of_erased_users_dropped: int = 0
+
+
+def load_event_day(connection: duckdb.DuckDBPyConnection, landing: Path, day: date, folder: str) -> DayLoad:
+    """Load the files of landing/<folder>/ delivered on `day` into staging.stg_events, in one
+    transaction: the one day loader of stg_events (folder "events") and of every source asset.
+
+    Why it is shared: each step below is a rule the data depends on, and two copies drift.
+    - Files that cannot be opened are found first (`unreadable_reason`): in DuckDB an error
+      inside a transaction aborts all of it, so they are set aside and quarantined whole.
+    - The window of the day's files present is deleted, then inserted again: re-runs and
+      backfills are safe, and files of that day loaded earlier and since archived (privacy
+      rule 4: staging is their only copy) stay.
+    - Persons who asked for erasure or objected never reach a committed row.
+    A day without files in the inventory is left as it is, for the same reason.
+    """
+    adapter = None if folder == NATIVE_EVENTS_FOLDER else EVENT_ADAPTERS[folder]
+    contract = load_contract("events")
+    files = [
+        file_name
+        for (file_name,) in connection.execute(
+            """
+            select file_name from raw.landing_files
+            where contract = 'events' and delivered_on = ? and status = 'ok'
+                and split_part(file_name, '/', 1) = ?
+            order by file_name
+            """,
+            [day, folder],
+        ).fetchall()
+    ]
+    result = DayLoad()
+    if not files:
+        return result
+    open_landed = adapter.open_landed if adapter is not None else None
+    unreadable = {
+        file_name: unreadable_reason(connection, landing / file_name, contract, day, open_landed)
+        for file_name in files
+    }
+    connection.execute("begin transaction")
+    for file_name in files:
+        connection.execute(
+            "delete from staging.stg_events where delivered_on = ? and file_name = ?", [day, file_name]
+        )
+        for table in ("staging.quarantine", "staging.file_loads"):
+            connection.execute(
+                f"delete from {table} where contract = 'events' and delivered_on = ? and file_name = ?",
+                [day, file_name],
+            )
+        if adapter is not None:
+            adapter.forget_file(connection, day, file_name)
+    for file_name in files:
+        path = landing / file_name
+        if adapter is None:
+            load = load_file(
+                connection,
+                path,
+                file_name,
+                contract,
+                "stg_events",
+                NATIVE_SOURCE,
+                day,
+                unreadable=unreadable[file_name],
+            )
+        else:
+            load = load_source_file(connection, adapter, path, file_name, day, unreadable[file_name])
+        result.loads.append(load)
+    result.rows_of_erased_users_dropped = drop_erased_users(connection, "stg_events", day)
+    connection.execute("commit")
+    return result
 
 
 def load_source_file(
@@ -65,8 +156,9 @@ def load_source_file(
     delivered_on: date | None,
     unreadable: str | None = None,
 ) -> FileLoad:
-    """Load one source file into staging.stg_events: native checks, quarantine and counts."""
-    return load_file(
+    """Load one source file into staging.stg_events: native checks, quarantine and counts, then
+    what the adapter does once the rows are in (xAPI voiding)."""
+    load = load_file(
         connection,
         path,
         file_name,
@@ -77,13 +169,9 @@ def load_source_file(
         open_landed=adapter.open_landed,
         unreadable=unreadable,
     )
-
-
-def source_file_unreadable(
-    connection: duckdb.DuckDBPyConnection, adapter: Adapter, path: Path, delivered_on: date | None
-) -> str | None:
-    """`unreadable_reason` for a source file, to ask before the caller's transaction."""
-    return unreadable_reason(connection, path, load_contract("events"), delivered_on, adapter.open_landed)
+    if load.error is None:
+        adapter.after_load(connection, path, file_name, delivered_on)
+    return load
 
 
 @dataclass
@@ -122,19 +210,20 @@ class CheckReport:
 
 def check_file(adapter: Adapter | None, path: Path, file_name: str | None = None) -> CheckReport:
     """Dry run of one file through its adapter (None: a file of the native events contract) and
-    the contract rules, in a private in-memory database: nothing is stored, no key is needed
-    (no pseudonym is computed), and no value of a person is reported."""
-    contract = load_contract("events")
+    the rules of the contract it feeds, in a private in-memory database: nothing is stored, no
+    key is needed (no pseudonym is computed), and no value of a person is reported."""
+    contract = load_contract(adapter.contract if adapter is not None else "events")
     source = adapter.source if adapter is not None else NATIVE_EVENTS_FOLDER
     report = CheckReport(file_name or f"{source}/{path.name}")
+    delivered_on = delivery_day(path) if contract.name == "events" else None
     with duckdb.connect() as connection:
         try:
             with utf8_readable(path) as readable:
                 if adapter is None:
-                    open_landing_file(connection, readable, contract, delivery_day(path))
+                    open_landing_file(connection, readable, contract, delivered_on)
                 else:
                     adapter.open_landed(connection, readable)
-                    open_checked_view(connection, contract, delivery_day(path))
+                    open_checked_view(connection, contract, delivered_on)
                 rows = connection.execute(
                     """
                     select coalesce(violation.column || ': ', '') || violation.rule as rule, count(*)
@@ -166,11 +255,16 @@ def check_file(adapter: Adapter | None, path: Path, file_name: str | None = None
 __all__ = [
     "ADAPTERS",
     "ADAPTER_ASSET_NAMES",
+    "EVENT_ADAPTERS",
     "EVENT_FOLDERS",
+    "ROSTER_ADAPTERS",
     "Adapter",
     "CheckReport",
+    "DayLoad",
     "adapter_landing_files",
+    "adapter_of",
     "asset_name",
     "check_file",
+    "load_event_day",
     "load_source_file",
 ]

@@ -40,6 +40,11 @@ EVENT_COLUMNS = (
 )
 
 
+class UnreadableExport(OSError):
+    """An export its adapter cannot parse at all (an XML file that is not well formed): like a
+    file no reader can open, it is quarantined whole with this message, never half loaded."""
+
+
 def mappings_dir() -> Path:
     return Path(os.environ.get(MAPPINGS_DIR_ENV_VAR) or DEFAULT_MAPPINGS_DIR)
 
@@ -164,6 +169,9 @@ class Adapter:
     mapping_name: str
     suffixes: tuple[str, ...]
     description: str
+    # The input contract the adapter feeds: "events" (daily files, staging.stg_events) or
+    # "roster" (a full snapshot of the directory, staging.stg_roster).
+    contract: str = "events"
     # A mapping given in code (tests); by default the YAML file, read at each use so that a
     # referent's edit applies to the next run.
     mapping_override: dict | None = field(default=None, compare=False, hash=False)
@@ -184,3 +192,12 @@ class Adapter:
 
     def landed_view(self, select_sql: str) -> str:
         return f"create or replace temp view landed as {select_sql}"
+
+    def forget_file(self, connection: duckdb.DuckDBPyConnection, delivered_on, file_name: str) -> None:
+        """Delete what an earlier load of this file left besides its rows (re-runs start clean)."""
+
+    def after_load(
+        self, connection: duckdb.DuckDBPyConnection, path: Path, file_name: str, delivered_on
+    ) -> None:
+        """Work that needs the file's rows already in staging (xAPI voiding); in the load's
+        transaction, on a connection that pseudonymizes. Nothing by default."""

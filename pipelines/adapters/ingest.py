@@ -2,7 +2,8 @@
 
 The file is copied into landing/<source>/ (landing/events/ for a file of the native contract)
 under a dated name, YYYY-MM-DD….ext (its own name if it starts with a date, else today's date
-in front), where the sensor and the next run find it. With check, nothing is copied: the
+in front), where the sensor and the next run find it. A directory file (AAF) keeps its name:
+it is part of the roster snapshot, not of a delivery day. With check, nothing is copied: the
 file is read in memory and the rows that would load, those that would be quarantined (by
 rule) and the values that have no mapping yet are printed.
 """
@@ -53,7 +54,8 @@ def ingest(
         suffixes = adapter.suffixes if adapter is not None else tuple(READERS)
         raise IngestError(f"{path.name}: a {source} file ends with {' or '.join(suffixes)}.")
     folder = adapter.source if adapter is not None else NATIVE_EVENTS_FOLDER
-    name = landing_name(path, today or date.today())
+    dated = adapter is None or adapter.contract == "events"
+    name = landing_name(path, today or date.today()) if dated else path.name
     if check:
         return check_file(adapter, path, f"{folder}/{name}")
     target = landing / folder / name

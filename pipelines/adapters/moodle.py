@@ -14,7 +14,17 @@ Quarantined on purpose (each a rule of its own, so that data_quality_rules count
 - a "log in as" row (`realuserid` set; in the report, "X en tant que Y" / "X as Y"): the
   action was done by an administrator in the user's name, it belongs to neither;
 - `userid` 0 or empty (not logged in, or the guest page before log-in);
-- an eventname (or component) or a course missing from data_contracts/mappings/moodle.yaml.
+- `anonymous` = 1 (an anonymous forum post, an anonymous feedback or questionnaire answer):
+  Moodle promised the person their action would not be tied to them. Kept without a user it
+  would break the contract (user_id is required); kept under its pseudonym it would break
+  that promise. So it is quarantined under its own rule, counted, never attributed;
+- an eventname (or component) or a course missing from data_contracts/mappings/moodle.yaml;
+- a user whose role in the role file (`users_file`) is a Moodle role the mapping does not know.
+
+Roles: Moodle's log has none. The role comes, in this order, from `users` in moodle.yaml
+(a few accounts by hand), from `users_file` (a CSV `userid,role`, e.g. an export of Moodle's
+role assignments, the role a contract role or a Moodle role shortname mapped by
+`role_names`), from Moodle's teaching level (edulevel 1), else `default_role`.
 """
 
 from __future__ import annotations
@@ -24,12 +34,42 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.adapters.base import Adapter, csv_reader, epoch_to_iso, register_table, text, unmapped
+from pipelines.adapters.base import (
+    Adapter,
+    csv_reader,
+    epoch_to_iso,
+    mappings_dir,
+    register_table,
+    text,
+    unmapped,
+)
 from pipelines.ingestion import sql_literal
 
 SYSTEM_ORIGINS = ("cli", "restore")
 LOGGED_AS_RULE = "'log in as' row: done by another account in the user's name"
 NO_USER_RULE = "no user (userid 0: not logged in)"
+ANONYMOUS_RULE = "anonymous row (anonymous = 1): never attributed to a user"
+CONTRACT_ROLES = ("eleve", "parent", "enseignant", "personnel", "autre")
+
+
+class MappingError(ValueError):
+    """A mapping file that points to something missing: the run stops and says which."""
+
+
+def users_file_reader(mapping: dict) -> str | None:
+    """SQL reading the role file named by `users_file` (relative: to the mapping folder)."""
+    name = mapping.get("users_file")
+    if not name:
+        return None
+    path = Path(str(name))
+    if not path.is_absolute():
+        path = mappings_dir() / path
+    if not path.is_file():
+        raise MappingError(f"moodle.yaml users_file: {path} does not exist (a CSV with columns userid,role).")
+    return (
+        f"read_csv({sql_literal(str(path))}, all_varchar = true, header = true, "
+        "columns = {'userid': 'VARCHAR', 'role': 'VARCHAR'})"
+    )
 
 
 def _present_columns(connection: duckdb.DuckDBPyConnection, reader: str) -> dict[str, str]:
@@ -70,6 +110,25 @@ class MoodleLogstoreAdapter(Adapter):
         register_table(connection, "map_moodle_courses", ("courseid", "school_uai", "class_id"), courses)
         users = [(str(user), role) for user, role in (mapping.get("users") or {}).items()]
         register_table(connection, "map_moodle_users", ("userid", "role"), users)
+        role_names = [(str(name).lower(), role) for name, role in (mapping.get("role_names") or {}).items()]
+        role_names += [(role, role) for role in CONTRACT_ROLES]
+        register_table(connection, "map_moodle_role_names", ("role_name", "role"), role_names)
+        reader = users_file_reader(mapping)
+        # A user listed several times keeps the first row of the file. The view reads the file
+        # at each load: account ids stay inside DuckDB's reader, as for the log itself.
+        connection.execute(
+            "create or replace temp view moodle_users_file as "
+            + (
+                f"""
+                select trim(userid) as userid, arg_min(lower(trim(role)), file_row) as role_name
+                from (select *, ordinality as file_row from {reader} with ordinality)
+                where nullif(trim(userid), '') is not null
+                group by trim(userid)
+                """
+                if reader
+                else "select cast(null as varchar) as userid, cast(null as varchar) as role_name limit 0"
+            )
+        )
         return mapping
 
     def open_landed(self, connection: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -91,6 +150,7 @@ class MoodleLogstoreAdapter(Adapter):
                 "realuserid",
                 "timecreated",
                 "origin",
+                "anonymous",
             )
         }
         site_school = sql_literal(str(mapping.get("site_school") or "")) + "::varchar"
@@ -117,7 +177,8 @@ class MoodleLogstoreAdapter(Adapter):
                         {column["courseid"]} as courseid,
                         {column["realuserid"]} as realuserid,
                         {column["timecreated"]} as timecreated,
-                        lower({column["origin"]}) as origin
+                        lower({column["origin"]}) as origin,
+                        {column["anonymous"]} as anonymous
                     from {reader} with ordinality
                 ),
 
@@ -135,11 +196,13 @@ class MoodleLogstoreAdapter(Adapter):
                         case when rows.courseid not in ('0', '1') then courses.class_id end as class_id,
                         courses.courseid is null and rows.courseid not in ('0', '1') and not {to_site}
                             as course_unmapped,
-                        coalesce(
-                            users.role,
-                            case when rows.edulevel = '1' then {teaching_role} end,
-                            {default_role}
-                        ) as role
+                        users_file.role_name as file_role_name,
+                        case
+                            when users.role is not null then users.role
+                            when users_file.role_name is not null then file_roles.role
+                            when rows.edulevel = '1' then {teaching_role}
+                            else {default_role}
+                        end as role
                     from rows
                     left join map_moodle_events as events on rows.eventname = events.eventname
                     left join map_moodle_components as components
@@ -147,6 +210,8 @@ class MoodleLogstoreAdapter(Adapter):
                     left join map_moodle_crud as crud on rows.crud = crud.crud
                     left join map_moodle_courses as courses on rows.courseid = courses.courseid
                     left join map_moodle_users as users on rows.userid = users.userid
+                    left join moodle_users_file as users_file on rows.userid = users_file.userid
+                    left join map_moodle_role_names as file_roles on users_file.role_name = file_roles.role_name
                 )
 
                 select
@@ -169,10 +234,12 @@ class MoodleLogstoreAdapter(Adapter):
                     case
                         when origin in ({system}) then 'system row (origin ' || origin || '): not a person''s action'
                         when realuserid is not null and realuserid <> '0' then {sql_literal(LOGGED_AS_RULE)}
+                        when anonymous = '1' then {sql_literal(ANONYMOUS_RULE)}
                         when userid = '0' then {sql_literal(NO_USER_RULE)}
                         when service is null or action is null
                             then {unmapped("eventname", "coalesce(eventname, component, '(none)')")}
                         when course_unmapped then {unmapped("course", "courseid")}
+                        when role is null then {unmapped("role", "file_role_name")}
                     end as record_error
                 from mapped
                 """

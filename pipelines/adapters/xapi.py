@@ -19,6 +19,19 @@ project's package index). Quarantined on purpose, each with its rule:
 - a verb, an activity (definition type and object id prefix) or a school (extension or
   host) missing from the mapping, with the value named.
 A statement without `id` gets the SHA-256 of its text as id, so a re-export is a duplicate.
+
+Voiding (xAPI 1.0.3, "Voided"): a statement with verb `http://adlnet.gov/expapi/verbs/voided`
+and an object `{"objectType": "StatementRef", "id": <statement id>}` cancels that statement.
+Neither counts: the voiding statement is quarantined ("voiding statement: …": it is not an
+activity), and so is the statement it voids ("voided statement: …"), whenever each arrives:
+- in the same file: the landed view sees both, so a dry run (--check) says it too;
+- in another file or day, before or after: each load records the voided statements' keys
+  (pseudonyms of their ids, like event_key) in staging.xapi_voided_statements, tagged with
+  the voiding file, then moves every loaded row of those keys from stg_events to the
+  quarantine (its own file's counts follow: rows_loaded - 1, rows_quarantined + 1).
+It is idempotent: re-running the voiding file's day deletes its keys and records them again;
+re-running the voided file's day loads the row again and moves it again; a voiding file
+archived since still voids, its keys staying in staging like rows of archived files.
 """
 
 from __future__ import annotations
@@ -35,7 +48,13 @@ from pipelines.adapters.base import (
     text,
     unmapped,
 )
-from pipelines.ingestion import sql_literal
+from pipelines.ingestion import sql_literal, utf8_readable
+
+VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
+VOIDING_RULE = "voiding statement: cancels another statement, not an activity"
+VOIDED_RULE = "voided statement: cancelled by a voiding statement"
+VOIDING_WITHOUT_REFERENCE_RULE = "voiding statement whose object is not a StatementRef with an id"
+VOIDED_TABLE = "staging.xapi_voided_statements"
 
 
 def _path(*keys: str) -> str:
@@ -90,6 +109,7 @@ class XapiAdapter(Adapter):
                         {get("actor", "openid")} as openid,
                         {get("verb", "id")} as verb_id,
                         {get("object", "id")} as object_id,
+                        {get("object", "objectType")} as object_type,
                         {get("object", "definition", "type")} as definition_type,
                         {get("timestamp")} as timestamp_text,
                         {extension["school"]} as school_extension,
@@ -119,9 +139,16 @@ class XapiAdapter(Adapter):
                     group by identified.file_row
                 ),
 
+                voided_here as (
+                    select distinct object_id as statement_id from parsed
+                    where verb_id = {sql_literal(VOIDED_VERB)} and object_type = 'StatementRef'
+                        and object_id is not null
+                ),
+
                 mapped as (
                     select
                         identified.*,
+                        voided_here.statement_id is not null as voided,
                         verbs.value as action,
                         coalesce(types.value, prefixed.service, nullif({default_service}, '')) as service,
                         coalesce(identified.school_extension, hosts.value) as school_uai,
@@ -135,6 +162,7 @@ class XapiAdapter(Adapter):
                     left join prefixed on identified.file_row = prefixed.file_row
                     left join map_xapi_hosts as hosts on identified.host = hosts.host
                     left join map_xapi_roles as roles on lower(identified.role_extension) = roles.role_value
+                    left join voided_here on identified.statement_id = voided_here.statement_id
                 )
 
                 select
@@ -153,6 +181,10 @@ class XapiAdapter(Adapter):
                     cast(null as varchar) as due_at,
                     case
                         when statement is null then 'not a JSON object'
+                        when verb_id = {sql_literal(VOIDED_VERB)} and object_type = 'StatementRef'
+                            and object_id is not null then {sql_literal(VOIDING_RULE)}
+                        when verb_id = {sql_literal(VOIDED_VERB)} then {sql_literal(VOIDING_WITHOUT_REFERENCE_RULE)}
+                        when voided then {sql_literal(VOIDED_RULE)}
                         when actor_type = 'Group' then 'actor is a group, not a person'
                         when user_id is null
                             then 'actor has no identifier (account, mbox, mbox_sha1sum or openid)'
@@ -170,6 +202,77 @@ class XapiAdapter(Adapter):
                 """
             )
         )
+
+    def forget_file(self, connection: duckdb.DuckDBPyConnection, delivered_on, file_name: str) -> None:
+        _ensure_voided_table(connection)
+        connection.execute(
+            f"delete from {VOIDED_TABLE} where delivered_on = ? and file_name = ?", [delivered_on, file_name]
+        )
+
+    def after_load(
+        self, connection: duckdb.DuckDBPyConnection, path: Path, file_name: str, delivered_on
+    ) -> None:
+        """Record the statements this file voids, then take every voided statement loaded so
+        far, from any xAPI file, out of stg_events into the quarantine."""
+        _ensure_voided_table(connection)
+        with utf8_readable(path) as readable:
+            connection.execute(
+                f"""
+                insert into {VOIDED_TABLE}
+                select distinct pseudonym(?, target), ?, ?
+                from (
+                    select json_extract_string(record, '$.object.id') as target
+                    from ({json_records(readable)})
+                    where json_extract_string(record, '$.verb.id') = ?
+                        and json_extract_string(record, '$.object.objectType') = 'StatementRef'
+                )
+                where target is not null
+                """,
+                [self.pseudonym_source, file_name, delivered_on, VOIDED_VERB],
+            )
+        quarantine_voided(connection, self.source)
+
+
+def _ensure_voided_table(connection: duckdb.DuckDBPyConnection) -> None:
+    connection.execute("create schema if not exists staging")
+    connection.execute(
+        f"create table if not exists {VOIDED_TABLE} (event_key varchar, file_name varchar, delivered_on date)"
+    )
+
+
+def quarantine_voided(connection: duckdb.DuckDBPyConnection, source: str) -> int:
+    """Move the loaded rows of voided statements to the quarantine, each under its own file,
+    and move their count from rows_loaded to rows_quarantined there: the balance holds."""
+    condition = f"file_name like ? and event_key in (select event_key from {VOIDED_TABLE})"
+    pattern = source + "/%"
+    connection.execute(
+        f"""
+        create or replace temp table voided_rows as
+        select delivered_on, file_name, file_row from staging.stg_events where {condition}
+        """,
+        [pattern],
+    )
+    moved = connection.execute("select count(*) from voided_rows").fetchone()[0]
+    if moved:
+        connection.execute(
+            """
+            insert into staging.quarantine
+            select 'events', delivered_on, file_name, file_row, null, null, ?, null from voided_rows
+            """,
+            [VOIDED_RULE],
+        )
+        connection.execute(
+            """
+            update staging.file_loads
+            set rows_loaded = file_loads.rows_loaded - moved.rows,
+                rows_quarantined = file_loads.rows_quarantined + moved.rows
+            from (select file_name, count(*) as rows from voided_rows group by file_name) as moved
+            where file_loads.contract = 'events' and file_loads.file_name = moved.file_name
+            """
+        )
+        connection.execute(f"delete from staging.stg_events where {condition}", [pattern])
+    connection.execute("drop table voided_rows")
+    return int(moved)
 
 
 XAPI = XapiAdapter(

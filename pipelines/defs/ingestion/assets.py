@@ -6,7 +6,13 @@ from pathlib import Path
 import dagster as dg
 
 from data_contracts.contracts import load_contract
-from pipelines.adapters import ADAPTER_ASSET_NAMES, adapter_landing_files
+from pipelines.adapters import (
+    ADAPTER_ASSET_NAMES,
+    NATIVE_EVENTS_FOLDER,
+    adapter_landing_files,
+    adapter_of,
+    load_event_day,
+)
 from pipelines.defs.partitions import WAREHOUSE_POOL, delivery_days
 from pipelines.defs.resources import WarehouseResource
 from pipelines.ingestion import (
@@ -41,14 +47,15 @@ def _inventory_rows(landing: Path) -> list[tuple]:
                     status,
                 )
             )
-    # Exports of other platforms (pipelines/adapters/) feed the events contract from their own
-    # folders, landing/<source>/, dated like native event files.
-    for _adapter, path in adapter_landing_files(landing):
+    # Exports of other platforms (pipelines/adapters/) feed a contract from their own folders,
+    # landing/<source>/: event exports dated like native event files, the directory (AAF) not.
+    for adapter, path in adapter_landing_files(landing):
         day = delivery_day(path)
-        status = "ok" if day is not None else "undated: the name must start with YYYY-MM-DD"
+        needs_day = adapter.contract == "events"
+        status = "undated: the name must start with YYYY-MM-DD" if needs_day and day is None else "ok"
         rows.append(
             (
-                "events",
+                adapter.contract,
                 path.relative_to(landing).as_posix(),
                 day,
                 path.suffix.lower().lstrip("."),
@@ -89,7 +96,6 @@ def landing_files(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
 )
 def stg_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """One row per valid event row delivered that day; contract columns only, keyed pseudonyms, hours; the rest quarantined with file, row and rule."""
-    contract = load_contract("events")
     days = [date.fromisoformat(key) for key in context.partition_keys]
     totals = {
         "rows_read": 0,
@@ -99,56 +105,17 @@ def stg_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
         "rows_of_erased_users_dropped": 0,
     }
     with warehouse.connect(pseudonymize=True) as connection:
-        ensure_staging_table(connection, contract, "stg_events")
+        ensure_staging_table(connection, load_contract("events"), "stg_events")
         for index, day in enumerate(days, start=1):
-            files = connection.execute(
-                """
-                select file_name from raw.landing_files
-                where contract = 'events' and delivered_on = ? and status = 'ok'
-                    and split_part(file_name, '/', 1) = 'events'
-                order by file_name
-                """,
-                [day],
-            ).fetchall()
-            if not files:
-                # Files loaded by an earlier run may have been archived or deleted since
-                # (privacy rule 4): staging is their only copy, so a day without files is kept.
-                continue
-            unreadable = {
-                file_name: unreadable_reason(connection, warehouse.landing_path / file_name, contract, day)
-                for (file_name,) in files
-            }
-            # Delete the window of the day's files present, then insert it: re-runs and
-            # backfills are safe, and files of that day loaded earlier and since archived stay.
-            connection.execute("begin transaction")
-            for (file_name,) in files:
-                for table in ("staging.stg_events", "staging.quarantine", "staging.file_loads"):
-                    where = (
-                        "delivered_on = ? and file_name = ?"
-                        if table == "staging.stg_events"
-                        else "contract = 'events' and delivered_on = ? and file_name = ?"
-                    )
-                    connection.execute(f"delete from {table} where {where}", [day, file_name])
-            for (file_name,) in files:
-                load = load_file(
-                    connection,
-                    warehouse.landing_path / file_name,
-                    file_name,
-                    contract,
-                    "stg_events",
-                    NATIVE_SOURCE,
-                    day,
-                    unreadable=unreadable[file_name],
-                )
+            loaded = load_event_day(connection, warehouse.landing_path, day, NATIVE_EVENTS_FOLDER)
+            for load in loaded.loads:
                 totals["files"] += 1
                 totals["rows_read"] += load.rows_read
                 totals["rows_loaded"] += load.rows_loaded
                 totals["rows_quarantined"] += load.rows_quarantined
                 if load.error:
-                    context.log.warning(f"{file_name}: {load.error}")
-            # Persons who asked for erasure or objected never reach a committed row.
-            totals["rows_of_erased_users_dropped"] += drop_erased_users(connection, "stg_events", day)
-            connection.execute("commit")
+                    context.log.warning(f"{load.file_name}: {load.error}")
+            totals["rows_of_erased_users_dropped"] += loaded.rows_of_erased_users_dropped
             if index == len(days) or index % 20 == 0:
                 context.log.info(f"stg_events: {index}/{len(days)} days, {totals['rows_read']:,} rows read")
     return dg.MaterializeResult(metadata={**totals, "days": len(days)})
@@ -161,7 +128,12 @@ def replace_snapshot(
     log), in a transaction the caller commits: its rows, quarantine and counts go together."""
     totals = {"rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0, "files": 0}
     unreadable = {
-        file_name: unreadable_reason(connection, warehouse.landing_path / file_name, contract)
+        file_name: unreadable_reason(
+            connection,
+            warehouse.landing_path / file_name,
+            contract,
+            open_landed=adapter.open_landed if (adapter := adapter_of(file_name)) is not None else None,
+        )
         for (file_name,) in files
     }
     connection.execute("begin transaction")
@@ -169,14 +141,17 @@ def replace_snapshot(
     connection.execute("delete from staging.quarantine where contract = ?", [contract.name])
     connection.execute("delete from staging.file_loads where contract = ?", [contract.name])
     for (file_name,) in files:
+        # A file of a source folder (the AAF directory in landing/aaf/) is read by its adapter.
+        adapter = adapter_of(file_name)
         load = load_file(
             connection,
             warehouse.landing_path / file_name,
             file_name,
             contract,
             model,
-            NATIVE_SOURCE,
+            adapter.pseudonym_source if adapter is not None else NATIVE_SOURCE,
             None,
+            open_landed=adapter.open_landed if adapter is not None else None,
             unreadable=unreadable[file_name],
         )
         totals["files"] += 1
