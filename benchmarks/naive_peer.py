@@ -124,17 +124,23 @@ def homework_class_weekly(roster: pd.DataFrame, events: pd.DataFrame) -> pd.Data
     homework["week_start"] = due_day - pd.to_timedelta(due_day.dt.day_of_week, unit="D")
     homework["due_day"] = due_day
 
-    pupils = roster.loc[roster["role"] == "eleve", ["user_id", "school_uai", "class_id", "start_date", "end_date"]]
+    pupils = roster.loc[
+        roster["role"] == "eleve", ["user_id", "school_uai", "class_id", "start_date", "end_date"]
+    ]
     expected = homework.merge(pupils, on=["school_uai", "class_id"])
     expected = expected[
         (expected["start_date"] <= expected["due_day"]) & (expected["end_date"] >= expected["due_day"])
     ].drop_duplicates(["school_uai", "object_id", "user_id"])
 
-    submits = events[(events["service"] == "devoirs") & (events["action"] == "submit") & events["object_id"].notna()]
+    submits = events[
+        (events["service"] == "devoirs") & (events["action"] == "submit") & events["object_id"].notna()
+    ]
     first_submits = (
         submits.groupby(["school_uai", "object_id", "user_id"])["occurred_hour"].min().rename("first_submit")
     )
-    expected = expected.merge(first_submits.reset_index(), on=["school_uai", "object_id", "user_id"], how="left")
+    expected = expected.merge(
+        first_submits.reset_index(), on=["school_uai", "object_id", "user_id"], how="left"
+    )
     horizon = events["occurred_hour"].max()
     submitted = expected["first_submit"].notna()
     expected["on_time"] = submitted & (expected["first_submit"] <= expected["due_at"])
@@ -154,14 +160,18 @@ def homework_class_weekly(roster: pd.DataFrame, events: pd.DataFrame) -> pd.Data
     table = homework.groupby(keys).size().rename("homework_count").to_frame().join(counts).reset_index()
     for column in ("pupils", "expected", "on_time", "late", "missing", "pending"):
         table[column] = table[column].fillna(0).astype("int64")
-    table["submission_rate"] = (table["on_time"] + table["late"]) / table["expected"].where(table["expected"] > 0)
+    table["submission_rate"] = (table["on_time"] + table["late"]) / table["expected"].where(
+        table["expected"] > 0
+    )
     table["on_time_rate"] = table["on_time"] / table["expected"].where(table["expected"] > 0)
     return table
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("landing", type=Path, help="the landing folder: events/*.parquet and roster/roster.csv")
+    parser.add_argument(
+        "landing", type=Path, help="the landing folder: events/*.parquet and roster/roster.csv"
+    )
     parser.add_argument("--out", type=Path, help="write the three tables there as Parquet")
     arguments = parser.parse_args(argv)
 

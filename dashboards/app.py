@@ -24,7 +24,9 @@ NONE_OF_YOUR_SCHOOLS_MESSAGE = (
 )
 ACCESS_DENIED_MESSAGE = "Vous n'avez pas accès à ces données."
 
-st.set_page_config(page_title="Repères", page_icon=":material/school:", layout="wide")
+# An emoji favicon is drawn by the browser from a data: URL; a `:material/…:` one is fetched from
+# fonts.gstatic.com at every page run, telling Google who reads the dashboard and when.
+st.set_page_config(page_title="Repères", page_icon="🏫", layout="wide")
 
 direction = st.Page(
     "app_pages/direction.py",

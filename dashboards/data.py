@@ -111,10 +111,15 @@ def _query(release: Release, sql: str, parameters: tuple = ()) -> pd.DataFrame:
         return cursor.execute(sql, list(parameters)).df()
 
 
-def _read(sql: str, parameters: tuple = ()) -> pd.DataFrame:
+def _release() -> Release:
     release = current_release()
     if release is None:
         raise PublicationUnavailable(os.environ.get(PUBLISHED_DB_ENV, ""))
+    return release
+
+
+def _read(sql: str, parameters: tuple = ()) -> pd.DataFrame:
+    release = _release()
     try:
         frame = _query(release, sql, parameters)
     except duckdb.Error as error:
@@ -183,13 +188,32 @@ def schools(entitlement: Entitlement) -> list[str]:
     return frame["school_uai"].tolist()
 
 
+@st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=2, show_spinner=False)
+def _band_columns(release: Release) -> dict[str, frozenset[str]]:
+    """Table → its `_band` columns, for the whole release in one schema query.
+
+    Why: a page reads half a dozen tables, and asking the schema once per table cost as many
+    queries (and cache look-ups of a DataFrame) on every run; the schema only changes with the
+    release, which keys this cache.
+    """
+    try:
+        frame = _query(
+            release,
+            "select table_name, column_name from information_schema.columns "
+            "where table_catalog = ? and suffix(column_name, '_band')",
+            (PUBLISHED_CATALOG,),
+        )
+    except duckdb.Error as error:
+        raise PublicationUnavailable(str(error)) from error
+    columns: dict[str, set[str]] = {}
+    for table, column in frame.itertuples(index=False, name=None):
+        columns.setdefault(table, set()).add(column)
+    return {table: frozenset(names) for table, names in columns.items()}
+
+
 def _bands(table: str, *rates: str) -> str:
     """`, <rate>_band` for each rate the release publishes in bands (rule 7), if it has them."""
-    frame = _read(
-        "select column_name from information_schema.columns where table_catalog = ? and table_name = ?",
-        (PUBLISHED_CATALOG, table),
-    )
-    present = set(frame["column_name"])
+    present = _band_columns(_release()).get(table, frozenset())
     return "".join(f", {rate}_band" for rate in rates if f"{rate}_band" in present)
 
 

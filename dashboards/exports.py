@@ -1,8 +1,9 @@
 """Exports: a CSV and an Excel file of every table, a PNG of every chart, the conseil de classe PDF.
 
 Pure functions that return bytes, so that they are tested without a browser, plus two small
-helpers for the pages: `download_buttons` (CSV and Excel of a table) and `chart_config` (the
-PNG, drawn by Plotly in the reader's browser from the modebar: no image server needed).
+helpers for the pages: `file_stem` (the files' names) and `chart_config` (the PNG, drawn by
+Plotly in the reader's browser from the modebar: no image server needed). The buttons that offer
+the CSV and Excel files are `sections.download_buttons`, built only when clicked.
 
 Every export says what the dashboard says: French headers from the metrics dictionary
 (models/marts/_metrics.yml, through `labels.export_frame`), and a hidden cell written as
@@ -228,32 +229,6 @@ def chart_config(name: str) -> dict:
         "modeBarButtonsToRemove": ["select2d", "lasso2d"],
         "toImageButtonOptions": {"format": "png", "filename": file_stem(name), "scale": 2},
     }
-
-
-def download_buttons(frame: pd.DataFrame, mart: str, name: str) -> None:
-    """Two buttons under a table: its CSV and its Excel workbook, named after `name`."""
-    import streamlit as st
-
-    stem = file_stem(name)
-    left, right = st.columns(2)
-    with left:
-        st.download_button(
-            "Télécharger (CSV)",
-            data=csv_bytes(frame, mart),
-            file_name=f"{stem}.csv",
-            mime=CSV_MIME,
-            key=f"csv-{stem}",
-            icon=":material/download:",
-        )
-    with right:
-        st.download_button(
-            "Télécharger (Excel)",
-            data=excel_bytes(frame, mart, name),
-            file_name=f"{stem}.xlsx",
-            mime=EXCEL_MIME,
-            key=f"xlsx-{stem}",
-            icon=":material/download:",
-        )
 
 
 # The conseil de classe summary (PDF) --------------------------------------------------------

@@ -6,7 +6,9 @@ on a page that does not show it; so `picker` also keeps the value under a key of
 `keep_in_url` (app.py, every run) writes the kept values back into the URL. To add a filter:
 add its key to PERSISTENT, and place it with `picker` in app.py (every page) or in the pages
 that use it; read it with `kept(key)` or the value `picker` returns. The school is app.py's; the
-period (`period_picker`: a school year or a term) and the role (`role_picker`) are the pages'.
+period (`period_picker`: a school year or a term) and the role (`role_picker`) are the pages', and
+so is the class (the conseil de classe's picker): a link to the direction page taken after a
+conseil de classe still names its class, for the next reader who opens the conseil de classe.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ import streamlit as st
 SCHOOL = "ecole"
 PERIOD = "periode"
 ROLE = "profil"
+CLASS = "classe"
 # The filters carried from page to page and into shared links.
-PERSISTENT = (SCHOOL, PERIOD, ROLE)
+PERSISTENT = (SCHOOL, PERIOD, ROLE, CLASS)
 
 
 def _kept_key(key: str) -> str:

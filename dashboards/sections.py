@@ -6,7 +6,10 @@ the chart (its finding as its title, a PNG from the modebar's camera), a caption
 
 The downloads are built when clicked, not on every run (Streamlit's deferred `data=`): an Excel
 workbook takes tens of milliseconds, and a page has several tables; building them all at each
-change of filter would cost more than the rest of the page.
+change of filter would cost more than the rest of the page. The price (Streamlit 1.67): each run
+gives the buttons new file ids, and the previous run's are dropped as soon as any session ends a
+run; a click on a button still shown while its page reruns can then fail ("Failed to generate file
+for download", under the button) and works again once the page has settled.
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ def chart(figure: go.Figure, name: str) -> None:
 
 
 def download_buttons(frame: pd.DataFrame, mart: str, name: str) -> None:
-    """CSV and Excel of `frame`, as `exports.download_buttons`, but built only when clicked."""
+    """Two buttons under a table: its CSV and its Excel workbook, named after `name`, built only
+    when clicked (the one way every page offers a table's files)."""
     stem = exports.file_stem(name)
     left, right = st.columns(2)
     with left:

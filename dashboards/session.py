@@ -158,6 +158,7 @@ def _login_page(accounts: Sequence[Account]) -> None:
         password = st.text_input("Mot de passe", type="password", autocomplete="current-password")
         submitted = st.form_submit_button("Se connecter")
     if not submitted:
+        _preload_charts()
         return
     throttle = _throttle()
     if throttle.blocked(login):
@@ -172,6 +173,24 @@ def _login_page(accounts: Sequence[Account]) -> None:
     throttle.forget(login)
     _sign_in(found, PASSWORD)
     st.rerun()
+
+
+PRELOAD_KEY = "prechargement-graphiques"
+
+
+def _preload_charts() -> None:
+    """An empty chart, hidden, under the login form: the browser fetches and compiles Plotly.
+
+    Why: Streamlit loads Plotly's script (4.7 MB) with the first chart a page draws, and
+    compiling it is most of the time between "Se connecter" and the first page drawn. Asked for
+    by the login page, it is ready while the reader types. Drawn after the form, so the form
+    comes first; no data of the release is read here.
+    """
+    import plotly.graph_objects as go
+
+    st.html(f"<style>.st-key-{PRELOAD_KEY} {{ display: none; }}</style>")
+    with st.container(key=PRELOAD_KEY):
+        st.plotly_chart(go.Figure(), key=f"{PRELOAD_KEY}-plotly")
 
 
 def sign_out_button() -> None:

@@ -85,6 +85,29 @@ def command_run(arguments: argparse.Namespace) -> None:
         _say(describe_landing(outcome.landing))
 
 
+def command_bench(arguments: argparse.Namespace) -> None:
+    """The benchmark of issue 8 (pipelines/benchmark.py, docs/scale.md); --readme alone rewrites
+    README.md's table from benchmarks/results.json without running anything."""
+    from pipelines import benchmark
+
+    if arguments.events is not None or not arguments.readme:
+        events = arguments.events or benchmark.DEFAULT_EVENTS
+        _say(f"Benchmark at about {events:,} events in {arguments.workdir} …")
+        benchmark.run_benchmark(
+            events,
+            Path(arguments.workdir),
+            results_file=Path(arguments.results),
+            dashboard_repeat=arguments.dashboard_repeat,
+            say=_say,
+        )
+    if arguments.readme:
+        try:
+            benchmark.update_readme(Path(arguments.results))
+        except ValueError as error:  # no result yet, or README.md lost its markers
+            _fail(error)
+        _say(f"README.md's benchmark table rewritten from {arguments.results}.")
+
+
 def describe_landing(landing: LandingOutcome) -> str:
     if landing.disposition == "kept":
         text = "Landing files kept (--keep-landing: for simulated data only, not for school data)."
@@ -417,6 +440,31 @@ def _parser() -> argparse.ArgumentParser:
         help="leave the landing files in place: for demos and tests on simulated data only",
     )
     run.set_defaults(handler=command_run)
+
+    bench = commands.add_parser(
+        "bench",
+        help="simulate N events, time a full rebuild, a daily run, the dashboards and a pandas peer",
+    )
+    bench.add_argument(
+        "--events",
+        type=int,
+        help="about how many events to simulate (default 1,000,000; 1 school = 1M a year)",
+    )
+    bench.add_argument("--workdir", default="var/bench", help="scratch folder, emptied first")
+    bench.add_argument(
+        "--results",
+        default=str(REPO_ROOT / "benchmarks" / "results.json"),
+        help="the results file to append to",
+    )
+    bench.add_argument(
+        "--dashboard-repeat", type=int, default=5, help="rounds of dashboard queries and clicks"
+    )
+    bench.add_argument(
+        "--readme",
+        action="store_true",
+        help="rewrite README.md's benchmark table from the results file (alone: without running)",
+    )
+    bench.set_defaults(handler=command_bench)
 
     ingest = commands.add_parser(
         "ingest",

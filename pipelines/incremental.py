@@ -86,7 +86,9 @@ def _content_fingerprint(connection: duckdb.DuckDBPyConnection, table: str) -> s
     schema, name = table.split(".")
     if not _table_exists(connection, schema, name):
         return "absent"
-    rows, digest = connection.execute(f"select count(*), coalesce(sum(hash(t)), 0) from {table} as t").fetchone()
+    rows, digest = connection.execute(
+        f"select count(*), coalesce(sum(hash(t)), 0) from {table} as t"
+    ).fetchone()
     return f"{rows}:{digest}"
 
 
@@ -136,7 +138,9 @@ def decide_window(connection: duckdb.DuckDBPyConnection) -> RecomputeWindow:
     if not changed:
         return RecomputeWindow(NOTHING, "no event file changed since the last build")
 
-    connection.execute("create or replace temp table changed_event_files (delivered_on date, file_name varchar)")
+    connection.execute(
+        "create or replace temp table changed_event_files (delivered_on date, file_name varchar)"
+    )
     connection.executemany("insert into changed_event_files values (?, ?)", changed)
     first_delivery = min(day for day, _ in changed)
     last_delivery = max(day for day, _ in changed)

@@ -128,7 +128,8 @@ def utf8_readable(path: Path) -> Iterator[Path]:
 
 def _timestamp_checks(name: str, delivered_on: date | None) -> list[tuple[str, str]]:
     text = f'"{name}"'
-    local = f"try_cast({text} as timestamp)"
+    # Compared at whole seconds: fractions of a second are not a clock change.
+    local = f"date_trunc('second', try_cast({text} as timestamp))"
     as_offset = (
         "timezone('Europe/Paris', cast(strftime({local}, '%Y-%m-%d %H:%M:%S') || '{offset}' as timestamptz))"
     )

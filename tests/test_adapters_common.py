@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from data_contracts.contracts import is_valid_uai, load_contract
-from pipelines.adapters import ADAPTERS, Adapter, check_file, load_source_file
+from pipelines.adapters import ADAPTERS, EVENT_ADAPTERS, Adapter, check_file, load_source_file
 from pipelines.adapters.base import load_mapping
 from pipelines.ingestion import ensure_staging_table
 from pipelines.pseudonymization import install_pseudonym_macro
@@ -65,7 +65,7 @@ def load_fixture(
     return {"load": load, "staged": staged, "quarantined": quarantined, "file_loads": file_loads}
 
 
-@pytest.mark.parametrize("name", ["ode", "xapi", "moodle"])
+@pytest.mark.parametrize("name", ["ode", "xapi", "moodle", "aaf"])
 def test_mapping_files_map_only_to_contract_values(name):
     contract = load_contract("events")
     allowed = {column: set(contract.column(column).valid_values) for column in ("role", "service", "action")}
@@ -75,12 +75,15 @@ def test_mapping_files_map_only_to_contract_values(name):
         values["action"] += mapping["event_types"].values()
         values["service"] += mapping["modules"].values()
         values["role"] += mapping["profiles"].values()
-        uais = list(mapping["structures"].values())
+        uais = [*mapping["structures"].values(), *mapping["postgres"]["platforms"].values()]
     elif name == "xapi":
         values["action"] += mapping["verbs"].values()
         values["service"] += [*mapping["activity_types"].values(), *mapping["activity_prefixes"].values()]
         values["role"] += [*mapping["roles"].values(), mapping["default_role"]]
         uais = list(mapping["hosts"].values())
+    elif name == "aaf":
+        values["role"] += [*mapping["function_roles"].values(), mapping["staff_default_role"]]
+        uais = list(mapping["structures"].values()) or ["0920001B"]  # none shipped: the delivery says
     else:
         for spec in [*mapping["events"].values(), *mapping["report"]["events"].values()]:
             values["service"].append(spec["service"])
@@ -91,6 +94,7 @@ def test_mapping_files_map_only_to_contract_values(name):
         values["action"] += mapping["crud"].values()
         values["role"] += [
             *mapping["users"].values(),
+            *mapping["role_names"].values(),
             mapping["default_role"],
             mapping["teaching_level_role"],
         ]
@@ -103,8 +107,9 @@ def test_mapping_files_map_only_to_contract_values(name):
 
 def test_no_raw_identifier_or_name_reaches_the_warehouse(tmp_path):
     """Canaries planted in ua, referer, sessionId, mbox, actor names, full names, IPs and
-    Moodle's `other` appear in no table and in no byte of any file of the data dir."""
-    for adapter in ADAPTERS.values():
+    Moodle's `other` appear in no table and in no byte of any file of the data dir (the
+    directory's own canaries: tests/test_adapters_aaf.py)."""
+    for adapter in EVENT_ADAPTERS.values():
         for path in sorted((FIXTURES / adapter.source).glob("*")):
             load_fixture(tmp_path, adapter, path.name, date(2025, 9, 4))
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as connection:

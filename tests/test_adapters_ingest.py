@@ -13,7 +13,7 @@ from pipelines.adapters.ingest import IngestError, ingest
 from pipelines.cli import main
 from pipelines.defs.ingestion.assets import _inventory_rows
 from pipelines.defs.ingestion.sensors import days_to_refresh, landing_state
-from pipelines.runner import delivery_day_range
+from pipelines.runner import _landing_outcome, delivery_day_range
 
 FIXTURES = Path(__file__).parent / "fixtures" / "adapters"
 
@@ -66,14 +66,26 @@ def test_source_folders_are_inventoried_watched_and_dated(tmp_path):
         shutil.copyfile(FIXTURES / source / name, landing / source / name)
     (landing / "xapi" / "notes.txt").write_text("not an export", encoding="utf-8")
     (landing / "ode" / "export.jsonl").write_text("{}\n", encoding="utf-8")
+    (landing / "ode-postgres").mkdir()
+    shutil.copyfile(
+        FIXTURES / "ode-postgres" / "2025-09-03-events.csv",
+        landing / "ode-postgres" / "2025-09-03-events.csv",
+    )
+    (landing / "aaf").mkdir()  # the directory: part of the roster snapshot, no delivery day
+    aaf = "ENT2025_Complet_20250901_Eleve_0000.xml"
+    shutil.copyfile(FIXTURES / "aaf" / aaf, landing / "aaf" / aaf)
     rows = _inventory_rows(landing)
     assert [(row[0], row[1], row[2], row[5]) for row in rows] == [
         ("events", "ode/2025-09-03.jsonl", date(2025, 9, 3), "ok"),
         ("events", "ode/export.jsonl", None, "undated: the name must start with YYYY-MM-DD"),
+        ("events", "ode-postgres/2025-09-03-events.csv", date(2025, 9, 3), "ok"),
         ("events", "xapi/2025-09-04.jsonl", date(2025, 9, 4), "ok"),
         ("events", "moodle/2025-09-03.csv", date(2025, 9, 3), "ok"),
+        ("roster", f"aaf/{aaf}", None, "ok"),
     ]
     state = landing_state(landing)
     assert set(state) == {row[1] for row in rows}
     assert days_to_refresh(sorted(state), state) == ("2025-09-03", "2025-09-04")
     assert delivery_day_range(landing) == ("2025-09-03", "2025-09-04")
+    # What a run leaves in the landing folder counts the source folders too (not xapi/notes.txt).
+    assert _landing_outcome(tmp_path / "data", landing, "run", True, None).files_left == 6

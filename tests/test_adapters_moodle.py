@@ -4,20 +4,27 @@ logstore fixture (tests/fixtures/adapters/moodle/2025-09-03.csv), hand-checked:
 timecreated 1756879200 = 2025-09-03T06:00:00Z, 1756880100 = 06:15Z, 1756883700 = 07:15Z,
 1756887300 = 08:15Z. Course 2 is class 3A of 0920001B, course 3 class 3B; user 5 is a teacher
 in moodle.yaml. Row 5 is "log in as" (realuserid 2), row 6 a cron task (origin cli), row 7 a
-failed log-in (userid 0), row 8 an unmapped eventname, row 9 an unmapped course (99).
+failed log-in (userid 0), row 8 an unmapped eventname, row 9 an unmapped course (99), row 11
+an anonymous forum post (anonymous = 1) by user 7.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 
+import pytest
+
 from pipelines.adapters import ADAPTERS
+from pipelines.adapters.base import load_mapping
+from pipelines.adapters.moodle import MappingError
 from pipelines.pseudonymization import pseudonym
-from tests.test_adapters_common import KEY, load_fixture
+from tests.test_adapters_common import FIXTURES, KEY, load_fixture
 
 MOODLE = ADAPTERS["moodle"]
 REPORT = ADAPTERS["moodle-report"]
 LOGGED_AS = "'log in as' row: done by another account in the user's name"
+ANONYMOUS = "anonymous row (anonymous = 1): never attributed to a user"
 
 
 def at(day: int, hour: int) -> datetime:
@@ -46,8 +53,9 @@ def test_logstore_quarantines_system_logged_as_anonymous_and_unmapped_rows(tmp_p
         (7, None, None, "no user (userid 0: not logged in)"),
         (8, None, None, "eventname not mapped: \\mod_wiki\\event\\page_viewed"),
         (9, None, None, "course not mapped: 99"),
+        (11, None, None, ANONYMOUS),  # user 7 posted anonymously: never counted for them
     ]
-    assert result["file_loads"] == [("events", 10, 5, 5)]
+    assert result["file_loads"] == [("events", 11, 5, 6)]
 
 
 def test_logged_as_row_is_counted_for_nobody(tmp_path):
@@ -83,3 +91,31 @@ def test_english_report_headers_are_read_too(tmp_path):
         (1, at(4, 6), "eleve", "0920001B", "espace_cours", "view"),  # 08:42 Paris -> 06:00 UTC hour
     ]
     assert result["quarantined"] == [(2, None, None, LOGGED_AS)]  # "Admin User as Léa …"
+
+
+def test_roles_come_from_the_yaml_then_the_role_file_then_the_teaching_level(tmp_path):
+    """Role file: user 5 'student' (but moodle.yaml says enseignant, and wins), user 7
+    'editingteacher' -> enseignant, user 8 first 'inspecteur' (unmapped: quarantined), then
+    'student' (a second row is ignored)."""
+    roles = tmp_path / "moodle_roles.csv"
+    roles.write_text("userid,role\n5,student\n7,editingteacher\n8,inspecteur\n8,student\n", encoding="utf-8")
+    mapping = {**load_mapping("moodle"), "users_file": str(roles)}
+    adapter = dataclasses.replace(MOODLE, mapping_override=mapping)
+    result = load_fixture(
+        tmp_path, adapter, "2025-09-03.csv", date(2025, 9, 3), directory=FIXTURES / "moodle"
+    )
+    assert [(row[0], row[4]) for row in result["staged"]] == [
+        (1, "enseignant"),
+        (2, "enseignant"),
+        (3, "enseignant"),  # user 5, from moodle.yaml
+        (4, "enseignant"),
+    ]
+    assert (10, None, None, "role not mapped: inspecteur") in result["quarantined"]
+    assert result["file_loads"] == [("events", 11, 4, 7)]
+
+
+def test_a_missing_role_file_stops_the_load_with_its_name(tmp_path):
+    mapping = {**load_mapping("moodle"), "users_file": "nowhere/roles.csv"}
+    adapter = dataclasses.replace(MOODLE, mapping_override=mapping)
+    with pytest.raises(MappingError, match="users_file: .*nowhere/roles.csv does not exist"):
+        load_fixture(tmp_path, adapter, "2025-09-03.csv", date(2025, 9, 3))

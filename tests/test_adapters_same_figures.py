@@ -1,14 +1,15 @@
 """Identical figures whichever source: one scenario of activity, delivered as the native
-contract, as ODE's event store, as xAPI statements, as Moodle's logstore and as Moodle's log
-report, goes through the whole pipeline (`run_pipeline`, Dagster, every asset, one roster);
-the marts, the published tables and the events per hour, role, service and action are the
-same for all of them.
+contract, as ODE's event store (MongoDB JSON Lines and PostgreSQL CSV), as xAPI statements, as
+Moodle's logstore and as Moodle's log report, goes through the whole pipeline (`run_pipeline`,
+Dagster, every asset, one roster); the marts, the published tables and the events per hour,
+role, service and action are the same for all of them. The same holds when the roster comes
+from the académie directory (AAF XML files in landing/aaf/) instead of our roster CSV.
 
 The scenario: 12 pupils of class 6A of 0920001B (roster ids 101 to 112) each open the course
 space on 2025-09-03 at 10:00 (Paris) and again on 2025-09-04 at 10:00; pupils 101 to 106
 also log in at 08:00 on 2025-09-04. The mappings are the shipped YAML files, through
 REPERES_MAPPINGS_DIR, with what an installation whose LRS and Moodle know the ENT account ids
-would set: `pseudonym_source: ent` for xAPI and Moodle (their ids are the roster's), a Moodle
+would set: `pseudonym_source: ent` for xAPI, Moodle and the AAF (their ids are the roster's), a Moodle
 course without class, an xAPI activity type for log-ins. The log report has no ids, only
 names, which no roster can match: for it the events are compared, not the roster-based marts.
 """
@@ -86,6 +87,53 @@ def ode(day: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def ode_postgres(day: str) -> str:
+    """`\\copy events.<type>_events … csv header`: local Paris times, no structure (the platform's)."""
+    lines = ["id,event_type,module,date,platform_id,ua,user_id,profile,resource_type"]
+    for index, (when, time, pupil, what) in enumerate(SCENARIO):
+        if when == day:
+            event_type, module = ("ACCESS", "Pages") if what == "course" else ("LOGIN", "Auth")
+            lines.append(
+                f"pg-{index},{event_type},{module},{day} {time}:00.000,ent-college-demo,Mozilla/5.0,"
+                f"{100 + pupil},Student,"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def aaf_directory() -> dict[str, str]:
+    """The roster as an AAF export: a structure file (jointure 1234 = the school) and the pupils."""
+
+    def request(category: str, identifier: str, attributes: dict[str, str]) -> str:
+        values = "".join(
+            f'<attr name="{name}"><value>{value}</value></attr>' for name, value in attributes.items()
+        )
+        return (
+            f'<addRequest><operationalAttributes><attr name="categoriePersonne"><value>{category}</value>'
+            f"</attr></operationalAttributes><identifier><id>{identifier}</id></identifier>"
+            f"<attributes>{values}</attributes></addRequest>\n"
+        )
+
+    head = '<?xml version="1.0" encoding="UTF-8"?>\n<ficAlimMENESR>\n'
+    structure = request("", "1234", {"ENTStructureJointure": "1234", "ENTStructureUAI": UAI})
+    pupils = "".join(
+        request(
+            "Eleve",
+            f"{100 + n}",
+            {
+                "ENTPersonJointure": f"{100 + n}",
+                "sn": "NOM",
+                "ENTPersonStructRattach": "1234",
+                "ENTEleveClasses": "1234$6A",
+            },
+        )
+        for n in range(1, 13)
+    )
+    return {
+        "ENT_Complet_EtabEducNat_0000.xml": head + structure + "</ficAlimMENESR>\n",
+        "ENT_Complet_Eleve_0000.xml": head + pupils + "</ficAlimMENESR>\n",
+    }
+
+
 def xapi(day: str) -> str:
     statements = []
     for index, (when, time, pupil, what) in enumerate(SCENARIO):
@@ -147,6 +195,7 @@ def moodle_report(day: str) -> str:
 SOURCES = {
     "events": (native, ".csv"),
     "ode": (ode, ".jsonl"),
+    "ode-postgres": (ode_postgres, ".csv"),
     "xapi": (xapi, ".json"),
     "moodle": (moodle, ".csv"),
     "moodle-report": (moodle_report, ".csv"),
@@ -167,6 +216,9 @@ def mappings(root: Path) -> Path:
     xapi_mapping["activity_types"]["http://activitystrea.ms/schema/1.0/application"] = "portail"
     xapi_mapping["pseudonym_source"] = "ent"
     (directory / "xapi.yaml").write_text(yaml.safe_dump(xapi_mapping, allow_unicode=True), encoding="utf-8")
+    aaf_mapping = yaml.safe_load((directory / "aaf.yaml").read_text(encoding="utf-8"))
+    aaf_mapping["pseudonym_source"] = "ent"
+    (directory / "aaf.yaml").write_text(yaml.safe_dump(aaf_mapping, allow_unicode=True), encoding="utf-8")
     return directory
 
 
@@ -198,16 +250,23 @@ def releases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, li
     monkeypatch.setenv(MAPPINGS_DIR_ENV_VAR, str(mappings(root)))
     results = {}
     try:
-        for source, (render, suffix) in SOURCES.items():
+        for source, (render, suffix) in [*SOURCES.items(), ("aaf", (native, ".csv"))]:
             landing = root / source / "landing"
-            (landing / source).mkdir(parents=True)
-            (landing / "roster").mkdir()
-            (landing / "roster" / "roster.csv").write_text(ROSTER, encoding="utf-8")
+            folder = "events" if source == "aaf" else source  # "aaf": native events, AAF roster
+            (landing / folder).mkdir(parents=True)
+            if source == "aaf":
+                (landing / "aaf").mkdir()
+                for name, text in aaf_directory().items():
+                    (landing / "aaf" / name).write_text(text, encoding="utf-8")
+            else:
+                (landing / "roster").mkdir()
+                (landing / "roster" / "roster.csv").write_text(ROSTER, encoding="utf-8")
             for day in DAYS:
-                (landing / source / f"{day}{suffix}").write_text(render(day), encoding="utf-8")
+                (landing / folder / f"{day}{suffix}").write_text(render(day), encoding="utf-8")
             outcome = run_pipeline(landing, root / source / "data", keep_landing=True)
             summary = outcome.summary
             assert (summary.rows_read, summary.rows_loaded, summary.rows_quarantined) == (30, 30, 0), source
+            assert (summary.roster_rows_loaded, summary.roster_rows_quarantined) == (12, 0), source
             results[source] = figures(root / source / "data")
     finally:
         monkeypatch.undo()
@@ -225,7 +284,7 @@ def test_the_native_run_counts_the_scenario(releases):
     assert [row[-2:] for row in tables["events_per_hour"]] == [(12, 12), (12, 12), (6, 6)]
 
 
-@pytest.mark.parametrize("source", ["ode", "xapi", "moodle"])
+@pytest.mark.parametrize("source", ["ode", "ode-postgres", "xapi", "moodle", "aaf"])
 def test_each_source_gives_the_same_marts_and_release_as_the_native_contract(releases, source):
     assert releases[source].keys() == releases["events"].keys()
     for table, rows in releases["events"].items():

@@ -10,11 +10,18 @@ the same person as a `mbox_sha1sum` actor of that mailbox.
 from __future__ import annotations
 
 import hashlib
+import shutil
 from datetime import UTC, date, datetime
 
+import dagster as dg
+import duckdb
+
 from pipelines.adapters import ADAPTERS
+from pipelines.defs.adapters.assets import adapters
+from pipelines.defs.ingestion.assets import landing_files
+from pipelines.defs.resources import WarehouseResource
 from pipelines.pseudonymization import pseudonym
-from tests.test_adapters_common import KEY, load_fixture
+from tests.test_adapters_common import FIXTURES, KEY, load_fixture
 
 XAPI = ADAPTERS["xapi"]
 MBOX = "mailto:canary.pupil@example.org"
@@ -78,3 +85,70 @@ def test_mbox_and_its_sha1sum_are_one_person(tmp_path):
     mbox_user, sha1sum_user = (row[2] for row in result["staged"])
     assert mbox_user == sha1sum_user
     assert mbox_user == pseudonym(KEY, "xapi", "mbox_sha1sum:" + hashlib.sha1(MBOX.encode()).hexdigest())
+
+
+VOIDING_FILE = "2025-09-05-voiding.jsonl"
+VOIDED = "voided statement: cancelled by a voiding statement"
+VOIDING = "voiding statement: cancels another statement, not an activity"
+
+
+def test_voiding_statements_and_the_statement_they_void_in_the_same_file_do_not_count(tmp_path):
+    """2025-09-05-voiding.jsonl: 1 a launch (06:00Z), 2 a completion that 3 voids, 4 voids
+    statement 1 of 2025-09-03.json (absent here: nothing to take out), 5 claims to void an
+    Activity, which xAPI does not allow."""
+    result = load_fixture(tmp_path, XAPI, VOIDING_FILE, date(2025, 9, 5))
+    assert [row[:1] + row[3:8] for row in result["staged"]] == [
+        (1, at(5, 6), "eleve", "0920001B", "espace_cours", "view"),
+    ]
+    assert result["quarantined"] == [
+        (2, 2, None, VOIDED),
+        (3, 3, None, VOIDING),
+        (4, 4, None, VOIDING),
+        (5, 5, None, "voiding statement whose object is not a StatementRef with an id"),
+    ]
+    assert result["file_loads"] == [("events", 5, 1, 4)]
+
+
+def test_a_statement_voided_on_a_later_day_leaves_its_own_file_idempotently(tmp_path, test_key):
+    """Real Dagster: stg_events_xapi loads 2025-09-03 (2 statements), then 2025-09-05, whose
+    statement 4 voids statement 1 of 2025-09-03: that row moves to the quarantine under its own
+    file, whose counts follow. Re-running either day, or both, gives the same tables."""
+    landing = tmp_path / "landing"
+    (landing / "xapi").mkdir(parents=True)
+    for name in ("2025-09-03.json", VOIDING_FILE):
+        shutil.copyfile(FIXTURES / "xapi" / name, landing / "xapi" / name)
+    asset = next(a for a in adapters().assets if a.key.to_user_string() == "stg_events_xapi")
+    resources = {"warehouse": WarehouseResource(data_dir=str(tmp_path / "data"), landing_dir=str(landing))}
+    (tmp_path / "data").mkdir()
+
+    def run(day: str) -> None:
+        assert dg.materialize([landing_files, asset], resources=resources, partition_key=day).success
+
+    def state() -> tuple:
+        with duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"), read_only=True) as connection:
+            return (
+                connection.execute(
+                    "select file_name, file_row from staging.stg_events order by all"
+                ).fetchall(),
+                connection.execute(
+                    "select file_name, file_row, rule from staging.quarantine where rule = ? order by all",
+                    [VOIDED],
+                ).fetchall(),
+                connection.execute(
+                    "select file_name, rows_read, rows_loaded, rows_quarantined from staging.file_loads order by all"
+                ).fetchall(),
+            )
+
+    run("2025-09-03")
+    assert state()[0] == [("xapi/2025-09-03.json", 1), ("xapi/2025-09-03.json", 2)]
+    run("2025-09-05")
+    expected = (
+        [("xapi/2025-09-03.json", 2), ("xapi/2025-09-05-voiding.jsonl", 1)],
+        [("xapi/2025-09-03.json", 1, VOIDED), ("xapi/2025-09-05-voiding.jsonl", 2, VOIDED)],
+        [("xapi/2025-09-03.json", 7, 1, 6), ("xapi/2025-09-05-voiding.jsonl", 5, 1, 4)],
+    )
+    assert state() == expected
+    run("2025-09-03")  # the voided statement's day again: loaded, then taken out again
+    assert state() == expected
+    run("2025-09-05")
+    assert state() == expected

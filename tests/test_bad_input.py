@@ -134,6 +134,7 @@ def test_timestamps_in_the_future_and_around_the_clock_changes(tmp_path):
         ["e3", "2025-10-26T02:30:00+01:00", *GOOD[2:]],  # the same wall time, with its offset
         ["e4", "2026-03-29 02:30:00", *GOOD[2:]],  # skipped when clocks went forward
         ["e5", "2025-10-26 03:30:00", *GOOD[2:]],  # after the change: unambiguous
+        ["e6", "2025-10-24T08:00:00.123", *GOOD[2:]],  # fractions of a second, no zone: plain local time
     ]
     load, staged, quarantined = ingest(write(tmp_path, "a.csv", csv_bytes(rows)))
     assert [(row, column, rule) for row, _, column, rule, _ in quarantined] == [
@@ -144,6 +145,7 @@ def test_timestamps_in_the_future_and_around_the_clock_changes(tmp_path):
     assert [(row, hour) for row, hour, _, _ in staged] == [
         (3, datetime(2025, 10, 26, 1)),
         (5, datetime(2025, 10, 26, 2)),
+        (6, datetime(2025, 10, 24, 6)),
     ]
 
 

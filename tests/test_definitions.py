@@ -26,8 +26,9 @@ def test_model_dependencies_come_from_the_sql():
     graph = defs.resolve_asset_graph()
     parents = {key.to_user_string() for key in graph.get(dg.AssetKey("homework_class_weekly")).parent_keys}
     assert parents == {"int_homework_assignments", "int_homework_submissions"}
+    # A time-partitioned model also waits for the run's recompute window.
     parents = {key.to_user_string() for key in graph.get(dg.AssetKey("int_events")).parent_keys}
-    assert parents == {"stg_events"}
+    assert parents == {"stg_events", "recompute_window"}
 
 
 def test_publication_is_guarded_by_blocking_checks():

@@ -200,6 +200,15 @@ def test_failures_are_classified_by_what_went_wrong():
         run_history.UNREADABLE_FILE,
         run_history.NEXT_ACTIONS[run_history.UNREADABLE_FILE],
     )
+    # A source adapter's asset reads landing files too: a partitioned step key, as Dagster names it.
+    for adapter_step in (
+        "stg_events_xapi",
+        "stg_events_ode_postgres[2025-09-03]",
+        "stg_events_moodle_report",
+    ):
+        assert run_history.classify_failure([step(adapter_step, "OSError: could not read")], [])[0] == (
+            run_history.UNREADABLE_FILE
+        ), adapter_step
     assert run_history.classify_failure([step("landing_disposals", "PermissionError: denied")], [])[0] == (
         run_history.LANDING_CLEANUP
     )

@@ -10,7 +10,6 @@ import streamlit as st
 
 from dashboards import charts, data, exports, filters, labels, sections, session
 
-CLASS_KEY = "classe"
 NO_DISCIPLINE_HELP = (
     "**Par discipline : non disponible.** Les indicateurs publiés ne descendent jamais sous la "
     "classe, toutes disciplines confondues : dans une classe, une discipline correspond le plus "
@@ -154,4 +153,4 @@ class_ids = data.classes(entitlement, school_uai)
 if period is None or not class_ids:
     st.info("Aucun devoir à rendre en ligne n'est publié pour cet établissement.")
 else:
-    class_council(period, filters.picker(CLASS_KEY, "Classe", class_ids, container=st))
+    class_council(period, filters.picker(filters.CLASS, "Classe", class_ids, container=st))

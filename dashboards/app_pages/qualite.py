@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboards import charts_quality, data, exports, labels, session
+from dashboards import charts_quality, data, exports, labels, sections, session
 
 st.title("Qualité des données")
 entitlement = session.entitlement()  # what the signed-in account may read
@@ -51,7 +51,7 @@ for verdict in charts_quality.freshness(sources, dt.date.today()):
     else:
         st.caption(verdict.message)
 st.dataframe(charts_quality.sources_table(sources), hide_index=True, width="stretch")
-exports.download_buttons(sources, "data_quality_sources", "Qualité des données — sources")
+sections.download_buttons(sources, "data_quality_sources", "Qualité des données — sources")
 
 st.header("Fichiers chargés")
 files = data.data_quality_files(entitlement)
@@ -79,7 +79,7 @@ else:
     )
     with st.expander("Voir les fichiers"):
         st.dataframe(charts_quality.files_table(files), hide_index=True, width="stretch")
-        exports.download_buttons(files, "data_quality_files", "Qualité des données — fichiers")
+        sections.download_buttons(files, "data_quality_files", "Qualité des données — fichiers")
 
 st.header("Lignes mises en quarantaine")
 rules = data.data_quality_rules(entitlement)
@@ -97,7 +97,7 @@ else:
         "sa valeur n'est jamais publiée (elle pourrait être une donnée personnelle)."
     )
     st.dataframe(charts_quality.rules_table(rules), hide_index=True, width="stretch")
-    exports.download_buttons(rules, "data_quality_rules", "Qualité des données — quarantaine")
+    sections.download_buttons(rules, "data_quality_rules", "Qualité des données — quarantaine")
 
 st.header("Couverture de l'annuaire")
 coverage = charts_quality.roster_coverage(data.roster_coverage(entitlement), release.data_through)

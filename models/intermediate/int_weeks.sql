@@ -25,10 +25,17 @@ bounds as (
     from events
 ),
 
-weeks as (
-    select cast(unnest(generate_series(first_week, last_week, interval 7 day)) as date) as week_start,
+-- The series is unnested at the top of its own select, then cast: Spark (docs/spark.md)
+-- accepts a generator only there, not inside a cast.
+series as (
+    select unnest(generate_series(first_week, last_week, interval 7 day)) as week_start,
     from bounds
     where first_week is not null
+),
+
+weeks as (
+    select cast(week_start as date) as week_start,
+    from series
 ),
 
 calendar_weeks as (

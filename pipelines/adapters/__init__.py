@@ -47,7 +47,6 @@ EVENT_ADAPTERS: dict[str, Adapter] = {
 ROSTER_ADAPTERS: dict[str, Adapter] = {adapter.source: adapter for adapter in (AAF,)}
 ADAPTERS: dict[str, Adapter] = {**EVENT_ADAPTERS, **ROSTER_ADAPTERS}
 NATIVE_EVENTS_FOLDER = "events"
-NATIVE_ROSTER_FOLDER = "roster"
 # The landing folders whose files feed the events contract: the native one, then one per source.
 EVENT_FOLDERS = (NATIVE_EVENTS_FOLDER, *EVENT_ADAPTERS)
 

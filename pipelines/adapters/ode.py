@@ -145,8 +145,8 @@ def _structure_list(value_sql: str) -> str:
         when json_valid({value_sql}) and json_type({value_sql}) = 'ARRAY'
             then cast(json_extract_string({value_sql}, '$[*]') as varchar[])
         else list_filter(
-            list_transform(string_split(trim({value_sql}, '{{}}'), ','), item -> trim(item, ' "')),
-            item -> item <> ''
+            list_transform(string_split(trim({value_sql}, '{{}}'), ','), lambda item: trim(item, ' "')),
+            lambda item: item <> ''
         )
     end)"""
 
@@ -175,8 +175,10 @@ class OdePostgresAdapter(Adapter):
 
         # Naive Europe/Paris times go through as they are: the contract's own checks then
         # refuse the repeated and the skipped hour. Another server zone is converted to UTC.
+        # Fractions of a second are cut first (LocalDateTime writes milliseconds): stored times
+        # are hours anyway, and the contract's naive-time checks compare whole seconds.
         if time_zone == TIMEZONE:
-            occurred_at = "date_text"
+            occurred_at = "regexp_replace(date_text, '\\.[0-9]+$', '')"
         else:
             occurred_at = (
                 f"coalesce(strftime(timezone({sql_literal(time_zone)}, try_cast(date_text as timestamp)) "

@@ -2,7 +2,8 @@
 
 `serve_dashboard(published_db_path, accounts_file)` is shared with the end-to-end tests, which
 point it at a real pipeline output instead of the hand-made release of `conftest.py`; `log_in`
-signs a Playwright page in through the dashboard's login form.
+signs a Playwright page in through the dashboard's login form; `wait_until_idle` waits for the
+end of the script run in flight.
 """
 
 from __future__ import annotations
@@ -73,6 +74,22 @@ def log_in(page: Page, login: str, password: str) -> None:
     page.get_by_label("Mot de passe").fill(password)
     page.get_by_role("button", name="Se connecter").click()
     page.get_by_role("button", name="Se déconnecter").wait_for()
+
+
+def wait_until_idle(page: Page, timeout_ms: float | None = None) -> None:
+    """Until no script run is in flight in the page's Streamlit session.
+
+    The app's root carries the run's state (`data-test-script-state`, the attribute Streamlit's
+    own browser tests wait on): "running" from the rerun request to the run's end, without the
+    half-second delay after which the status widget ("Running…") shows it.
+    """
+    from playwright.sync_api import expect
+
+    app = page.get_by_test_id("stApp")
+    if timeout_ms is None:
+        expect(app).to_have_attribute("data-test-script-state", "notRunning")
+    else:
+        expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=timeout_ms)
 
 
 @contextmanager

@@ -8,7 +8,8 @@ import dagster as dg
 
 from pipelines import incremental
 from pipelines.defs.partitions import WAREHOUSE_POOL
-from pipelines.defs.resources import WarehouseResource
+from pipelines.defs.resources import SparkResource, WarehouseResource
+from pipelines.engines import engine_for
 from pipelines.models import SqlModel, discover_models, run_model
 
 # What the window depends on: every staging table the models read.
@@ -42,7 +43,9 @@ def recompute_window(context: dg.AssetExecutionContext, warehouse: WarehouseReso
 
 
 def _current_window(connection) -> incremental.RecomputeWindow:
-    row = connection.execute("select mode, reason, start_day, end_day from intermediate.recompute_window").fetchone()
+    row = connection.execute(
+        "select mode, reason, start_day, end_day from intermediate.recompute_window"
+    ).fetchone()
     return incremental.RecomputeWindow(*row)
 
 
@@ -60,17 +63,29 @@ def build_model_asset(model: SqlModel) -> dg.AssetsDefinition:
         code_version=hashlib.sha256(model.sql.encode()).hexdigest()[:12],
         pool=WAREHOUSE_POOL,
     )
-    def _model_asset(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    def _model_asset(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, spark: SparkResource
+    ) -> dg.MaterializeResult:
+        engine = engine_for(model.layer)
         with warehouse.connect() as connection:
             window = _current_window(connection) if model.incremental_column else None
             if window is not None and window.mode == incremental.NOTHING:
                 rows = connection.execute(f"select count(*) from {model.layer}.{model.name}").fetchone()[0]
                 rebuilt = "nothing (no event changed)"
+            elif engine == "spark":
+                # Spark rebuilds the whole table (docs/spark.md): no window.
+                rows = spark.build_model(connection, model, warehouse.data_dir, context.run_id).rows
+                rebuilt = "in full, on Spark"
             else:
                 rows = run_model(connection, model, window.days if window else None)
                 rebuilt = window.describe() if window and window.days else "in full"
         return dg.MaterializeResult(
-            metadata={"dagster/row_count": rows, "table": f"{model.layer}.{model.name}", "rebuilt": rebuilt}
+            metadata={
+                "dagster/row_count": rows,
+                "table": f"{model.layer}.{model.name}",
+                "rebuilt": rebuilt,
+                "engine": engine,
+            }
         )
 
     return _model_asset
@@ -96,4 +111,6 @@ def build_state(warehouse: WarehouseResource) -> dg.MaterializeResult:
 
 @dg.definitions
 def sql_models() -> dg.Definitions:
-    return dg.Definitions(assets=[recompute_window, *[build_model_asset(model) for model in MODELS], build_state])
+    return dg.Definitions(
+        assets=[recompute_window, *[build_model_asset(model) for model in MODELS], build_state]
+    )
