@@ -36,3 +36,41 @@ def test_raw_identifier_and_precise_time_fail():
         "expect_column_values_to_be_in_set(seconds_past_hour): 2 unexpected",
         "expect_column_values_to_match_regex(user_key): 2 unexpected",
     ]
+
+
+def test_an_event_key_that_is_not_a_keyed_pseudonym_fails_the_check():
+    outcome = validate_staged_events(staged(), malformed_event_keys=3)
+    assert not outcome.success
+    assert outcome.failures == ("event_key is a keyed pseudonym (64 hex characters): 3 unexpected",)
+
+
+def test_the_check_reads_distinct_values_and_counts_malformed_event_keys_in_sql():
+    import duckdb
+
+    from data_contracts.staged_events_suite import EVENT_KEY_QUERY, VALIDATION_QUERY
+
+    connection = duckdb.connect()
+    connection.execute("create schema staging")
+    connection.execute(
+        """
+        create table staging.stg_events as select * from (values
+            ('a' || repeat('0', 63), repeat('b', 64), timestamptz '2025-09-01 08:00:00+02', 'eleve',
+             '0920001B', 'portail', 'login', date '2025-09-01'),
+            (repeat('c', 64), repeat('b', 64), timestamptz '2025-09-01 09:00:00+02', 'eleve',
+             '0920001B', 'portail', 'login', date '2025-09-01'),
+            ('ENT-42', repeat('b', 64), timestamptz '2025-09-01 09:00:00+02', 'eleve',
+             '0920001B', 'portail', 'login', date '2025-09-01'),
+            (repeat('d', 64), repeat('b', 64), timestamptz '2025-09-02 09:30:00+02', 'eleve',
+             '0920001B', 'portail', 'login', date '2025-09-02')
+        ) as t(event_key, user_key, occurred_hour, role, school_uai, service, action, delivered_on)
+        """
+    )
+    frame = connection.execute(VALIDATION_QUERY, ["2025-09-01", "2025-09-01"]).df()
+    # Three staged rows of the first day, one combination of values.
+    assert frame[["user_key", "seconds_past_hour", "staged_rows"]].values.tolist() == [["b" * 64, 0, 3]]
+    assert connection.execute(EVENT_KEY_QUERY, ["2025-09-01", "2025-09-01"]).fetchone() == (3, 1)
+    outcome = validate_staged_events(frame, malformed_event_keys=1)
+    assert not outcome.success and len(outcome.failures) == 1
+    assert not validate_staged_events(
+        connection.execute(VALIDATION_QUERY, ["2025-09-02", "2025-09-02"]).df()
+    ).success

@@ -8,7 +8,7 @@ from datetime import date
 import dagster as dg
 
 from data_contracts.contracts import load_contract
-from pipelines.adapters import EVENT_ADAPTERS, Adapter, asset_name, load_event_day
+from pipelines.adapters import EVENT_ADAPTERS, Adapter, asset_name, load_event_days
 from pipelines.defs.partitions import WAREHOUSE_POOL, delivery_days
 from pipelines.defs.resources import WarehouseResource
 from pipelines.ingestion import ensure_staging_table
@@ -16,26 +16,11 @@ from pipelines.ingestion import ensure_staging_table
 
 def _load_days(context: dg.AssetExecutionContext, warehouse: WarehouseResource, adapter: Adapter) -> dict:
     days = [date.fromisoformat(key) for key in context.partition_keys]
-    totals = {
-        "rows_read": 0,
-        "rows_loaded": 0,
-        "rows_quarantined": 0,
-        "files": 0,
-        "rows_of_erased_users_dropped": 0,
-    }
     with warehouse.connect(pseudonymize=True) as connection:
         ensure_staging_table(connection, load_contract("events"), "stg_events")
-        for day in days:
-            loaded = load_event_day(connection, warehouse.landing_path, day, adapter.source)
-            for load in loaded.loads:
-                totals["files"] += 1
-                totals["rows_read"] += load.rows_read
-                totals["rows_loaded"] += load.rows_loaded
-                totals["rows_quarantined"] += load.rows_quarantined
-                if load.error:
-                    context.log.warning(f"{load.file_name}: {load.error}")
-            totals["rows_of_erased_users_dropped"] += loaded.rows_of_erased_users_dropped
-    return {**totals, "days": len(days)}
+        return load_event_days(
+            connection, warehouse.landing_path, days, adapter.source, context.log.info, context.log.warning
+        )
 
 
 def _adapter_asset(adapter: Adapter) -> dg.AssetsDefinition:

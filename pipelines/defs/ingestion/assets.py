@@ -11,7 +11,7 @@ from pipelines.adapters import (
     NATIVE_EVENTS_FOLDER,
     adapter_landing_files,
     adapter_of,
-    load_event_day,
+    load_event_days,
 )
 from pipelines.defs.partitions import WAREHOUSE_POOL, delivery_days
 from pipelines.defs.resources import WarehouseResource
@@ -97,28 +97,17 @@ def landing_files(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
 def stg_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """One row per valid event row delivered that day; contract columns only, keyed pseudonyms, hours; the rest quarantined with file, row and rule."""
     days = [date.fromisoformat(key) for key in context.partition_keys]
-    totals = {
-        "rows_read": 0,
-        "rows_loaded": 0,
-        "rows_quarantined": 0,
-        "files": 0,
-        "rows_of_erased_users_dropped": 0,
-    }
     with warehouse.connect(pseudonymize=True) as connection:
         ensure_staging_table(connection, load_contract("events"), "stg_events")
-        for index, day in enumerate(days, start=1):
-            loaded = load_event_day(connection, warehouse.landing_path, day, NATIVE_EVENTS_FOLDER)
-            for load in loaded.loads:
-                totals["files"] += 1
-                totals["rows_read"] += load.rows_read
-                totals["rows_loaded"] += load.rows_loaded
-                totals["rows_quarantined"] += load.rows_quarantined
-                if load.error:
-                    context.log.warning(f"{load.file_name}: {load.error}")
-            totals["rows_of_erased_users_dropped"] += loaded.rows_of_erased_users_dropped
-            if index == len(days) or index % 20 == 0:
-                context.log.info(f"stg_events: {index}/{len(days)} days, {totals['rows_read']:,} rows read")
-    return dg.MaterializeResult(metadata={**totals, "days": len(days)})
+        totals = load_event_days(
+            connection,
+            warehouse.landing_path,
+            days,
+            NATIVE_EVENTS_FOLDER,
+            context.log.info,
+            context.log.warning,
+        )
+    return dg.MaterializeResult(metadata=totals)
 
 
 def replace_snapshot(
