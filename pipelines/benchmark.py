@@ -10,7 +10,10 @@ read the table):
 - a burst of dashboard queries and page interactions on the published file, with the query
   set and interactions of dashboards/benchmark.py;
 - at 10 million events or fewer, the naive peer: the skeleton's three marts in plain pandas
-  (benchmarks/naive_peer.py), in its own process so that its memory is measured apart.
+  (benchmarks/naive_peer.py), in its own process so that its memory is measured apart;
+- at 10 million events or fewer, the Spark engine: the same full rebuild through Dagster with
+  REPERES_ENGINE=spark (local mode, a JVM on this machine), on a fresh data directory with the
+  same landing files and key, its JVM start and its models timed apart (docs/spark.md).
 Ratios are what carry across machines, so the table prints them next to the seconds. Results
 are appended to benchmarks/results.json with the date, the commit and the machine; the cost
 exponent is fitted across the sizes found there, and `--readme` rewrites README.md's table.
@@ -56,9 +59,12 @@ DASHBOARD_REPEAT = 5
 HEARTBEAT_SECONDS = 30
 # The stages of one run, in the order they run and are printed (keys of the results' "measures").
 STAGES = ("simulator", "floor", "full_rebuild", "daily_run", "dashboard", "naive_peer")
-# The other engine (docs/spark.md, pipelines/engines/spark.py) gets its own column here once it
-# can be benchmarked; until then the table and the results say "not measured".
+# The other engine (docs/spark.md, pipelines/engines/spark.py): its full rebuild is measured up
+# to SPARK_LIMIT events, in local mode on this machine (results' "engines": {"spark": {...}}).
+# Above it, Spark's fixed cost per model and its exchange through Parquet make the run hours
+# long on 2 cores, and a local JVM says nothing of a cluster's throughput (docs/spark.md).
 SPARK_ENGINE = "spark"
+SPARK_LIMIT = 10_000_000
 
 # Issue 8's targets, printed beside each ratio: (text, passes(value)).
 TARGETS: dict[str, tuple[str, Callable[[float], bool]]] = {
@@ -269,21 +275,45 @@ def _last_line(log_file: Path) -> str:
 
 
 def pipeline_run(
-    name: str, landing: Path, data_dir: Path, key_file: Path, log_file: Path, say: Callable[[str], None]
+    name: str,
+    landing: Path,
+    data_dir: Path,
+    key_file: Path,
+    log_file: Path,
+    say: Callable[[str], None],
+    *,
+    engine: str | None = None,
+    timings: Path | None = None,
 ) -> Measure:
     """`reperes run` in its own process, as production runs it; then its steps' durations from
     the Dagster instance it recorded the run in (runner.stage_seconds), to split the wall time
-    into work and Dagster's fixed cost."""
+    into work and Dagster's fixed cost.
+
+    `engine` sets REPERES_ENGINE for the run (else the default, DuckDB). With `timings`, the run
+    goes through `spark_run_child`: the same `reperes run`, with the Spark engine's session
+    start and model builds timed into that JSON file."""
+    from pipelines.settings import ENGINE_ENV_VAR
+
     environment = {
         name: value
         for name, value in os.environ.items()
         if not name.startswith("REPERES_") and name != "DAGSTER_HOME"
     }
     environment["DAGSTER_DISABLE_TELEMETRY"] = "true"
+    if engine is not None:
+        environment[ENGINE_ENV_VAR] = engine
+    if timings is None:
+        launcher = ["-m", "pipelines.cli"]
+    else:
+        launcher = [
+            "-c",
+            "import sys; from pipelines.benchmark import spark_run_child; "
+            "spark_run_child(sys.argv[1], sys.argv[2:])",
+            str(timings),
+        ]
     command = [
         sys.executable,
-        "-m",
-        "pipelines.cli",
+        *launcher,
         "run",
         "--landing",
         str(landing),
@@ -316,6 +346,139 @@ def dagster_stage_seconds(data_dir: Path, run_id: str) -> dict[str, float]:
             os.environ.pop("DAGSTER_HOME", None)
         else:
             os.environ["DAGSTER_HOME"] = saved
+
+
+def spark_run_child(timings: str, arguments: list[str]) -> None:
+    """In the Spark run's own process: `reperes run` (pipelines.cli.main, what `python -m
+    pipelines.cli run` calls), with the engine's session start (the JVM) and each model's build
+    timed by thin wrappers around pipelines.engines.spark's functions; the run itself is
+    untouched. The timings are written to `timings` as JSON when the run ends, however it ends."""
+    from pipelines.engines import spark
+
+    recorded: dict[str, list | dict] = {"session_seconds": [], "models": {}}
+    original_start, original_build = spark.start_session, spark.build_model
+
+    def timed_start_session(*args, **kwargs):
+        started = time.monotonic()
+        try:
+            return original_start(*args, **kwargs)
+        finally:
+            recorded["session_seconds"].append(time.monotonic() - started)
+
+    def timed_build_model(connection, model, *args, **kwargs):
+        build = original_build(connection, model, *args, **kwargs)
+        recorded["models"][f"{model.layer}.{model.name}"] = {
+            "rows": build.rows,
+            "spark_seconds": build.spark_seconds,
+            "load_seconds": build.load_seconds,
+        }
+        return build
+
+    spark.start_session, spark.build_model = timed_start_session, timed_build_model
+    # The Dagster resource imports both names from the engine: rebind them there too, whichever
+    # module was imported first.
+    with contextlib.suppress(ImportError):
+        from pipelines.defs import resources
+
+        for name, original, timed in (
+            ("start_session", original_start, timed_start_session),
+            ("build_model", original_build, timed_build_model),
+        ):
+            if getattr(resources, name, None) is original:
+                setattr(resources, name, timed)
+    from pipelines import cli
+
+    try:
+        cli.main(arguments)
+    finally:
+        Path(timings).write_text(json.dumps(recorded), encoding="utf-8")
+
+
+def spark_runtime(plan: Plan) -> dict:
+    """Whether the Spark engine is measured at this size and on this machine: {"java": major,
+    "pyspark": version} when it is, else the results' {"skipped": why, "message": …} (above
+    SPARK_LIMIT, no Java runtime of 17 or later, no pyspark)."""
+    if plan.target > SPARK_LIMIT:
+        return {
+            "skipped": "above_limit",
+            "limit": SPARK_LIMIT,
+            "message": f"not measured above {SPARK_LIMIT / 1e6:g} M events (SPARK_LIMIT)",
+        }
+    from pipelines.engines.spark import SparkUnavailable, check_java
+
+    try:
+        java = check_java()
+    except SparkUnavailable as error:
+        return {"skipped": "no_java", "message": f"no Java runtime for Spark: {error}"}
+    pyspark = _pyspark_version()
+    if pyspark is None:
+        return {"skipped": "no_pyspark", "message": "pyspark is not installed (`make setup`)"}
+    return {"java": java, "pyspark": pyspark}
+
+
+def spark_rebuild(
+    workdir: Path,
+    key_file: Path,
+    events: int,
+    duckdb_full: Measure,
+    runtime: dict,
+    say: Callable[[str], None],
+) -> dict:
+    """The full rebuild with the Spark engine, as production would run it: `REPERES_ENGINE=spark
+    reperes run` in its own process, through Dagster, on a fresh data directory with the same
+    landing files and key as the DuckDB rebuild (whose data directory, and so the daily run,
+    it leaves alone). Spark in local mode (REPERES_SPARK_MASTER is not passed on): the same
+    machine as the DuckDB figures, its JVM counted in the process tree's peak memory.
+
+    Returns the results' "engines"/"spark": the run's Measure fields, plus the split of its
+    time (the JVM start, the models on Spark, their load back into DuckDB) and each model's
+    figures; or {"skipped": "failed", …} when the run failed (the DuckDB figures are kept)."""
+    from pipelines.engines.spark import DEFAULT_MASTER
+
+    root = workdir / "spark"
+    timings = root / "timings.json"
+    log_file = workdir / "logs" / "spark.log"
+    load_at_start = os.getloadavg()[0]
+    try:
+        measure = pipeline_run(
+            "full rebuild through Dagster, Spark engine",
+            workdir / "landing",
+            root / "data",
+            key_file,
+            log_file,
+            say,
+            engine=SPARK_ENGINE,
+            timings=timings,
+        )
+    except RuntimeError as error:
+        return {"skipped": "failed", "message": str(error).splitlines()[0], "log": str(log_file)}
+    recorded = json.loads(timings.read_text(encoding="utf-8"))
+    models = recorded["models"]
+    on_spark = sum(model["spark_seconds"] for model in models.values())
+    loading = sum(model["load_seconds"] for model in models.values())
+    measure.events = events
+    return {
+        **asdict(measure),
+        "how": "REPERES_ENGINE=spark reperes run, through Dagster, fresh data directory",
+        "master": DEFAULT_MASTER,
+        **runtime,
+        "load_average_at_start": round(load_at_start, 2),
+        "jvm_start_seconds": sum(recorded["session_seconds"]) if recorded["session_seconds"] else None,
+        "models_seconds": on_spark + loading,
+        "models_spark_seconds": on_spark,
+        "models_load_seconds": loading,
+        "models": models,
+        "over_duckdb_full_rebuild": measure.seconds / duckdb_full.seconds,
+    }
+
+
+def _pyspark_version() -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pyspark")
+    except PackageNotFoundError:
+        return None
 
 
 def run_naive_peer(
@@ -448,17 +611,17 @@ def run_benchmark(
 
     with TreeMemory(os.getpid()) as whole:
         say(
-            f"[1/6] Simulating {plan.schools} school(s) × {plan.weeks} weeks from {START}, "
+            f"[1/7] Simulating {plan.schools} school(s) × {plan.weeks} weeks from {START}, "
             f"and the delivery of {plan.new_day} for the daily run …"
         )
         simulator, events, new_day_events = simulate_landing(plan, workdir, say)
         say(
             f"      {events:,} events in landing/, {new_day_events:,} on {plan.new_day} ({simulator.seconds:.1f} s)"
         )
-        say("[2/6] Floor H: DuckDB reads every contract column of the landing files once …")
+        say("[2/7] Floor H: DuckDB reads every contract column of the landing files once …")
         floor = floor_read(workdir / "landing" / "events", events)
         say(f"      {floor.seconds:.2f} s")
-        say(f"[3/6] Full rebuild through Dagster (`reperes run`; log: {logs / 'full.log'}) …")
+        say(f"[3/7] Full rebuild through Dagster (`reperes run`; log: {logs / 'full.log'}) …")
         full = pipeline_run(
             "full rebuild through Dagster",
             workdir / "landing",
@@ -470,7 +633,7 @@ def run_benchmark(
         full.events = events
         say(f"      {full.seconds:.1f} s, peak {full.peak_mib:,.0f} MiB")
         say(
-            f"[4/6] Daily incremental run: {plan.new_day} on top of the warehouse (log: {logs / 'daily.log'}) …"
+            f"[4/7] Daily incremental run: {plan.new_day} on top of the warehouse (log: {logs / 'daily.log'}) …"
         )
         daily = pipeline_run(
             f"daily run ({plan.new_day})",
@@ -482,17 +645,33 @@ def run_benchmark(
         )
         daily.events = new_day_events
         say(f"      {daily.seconds:.1f} s")
-        say(f"[5/6] Dashboard burst on the published file ({dashboard_repeat} rounds) …")
+        say(f"[5/7] Dashboard burst on the published file ({dashboard_repeat} rounds) …")
         dashboard = dashboard_burst(workdir / "data" / "published.duckdb", workdir, dashboard_repeat, say)
         say(f"      {dashboard.seconds:.1f} s")
         peer = None
         if plan.target <= NAIVE_PEER_LIMIT:
-            say("[6/6] Naive peer: the three skeleton marts in plain pandas …")
+            say("[6/7] Naive peer: the three skeleton marts in plain pandas …")
             peer = run_naive_peer(workdir / "landing", logs / "peer.log", say)
             peer.events = events
             say(f"      {peer.seconds:.1f} s, peak {peer.peak_mib:,.0f} MiB")
         else:
-            say(f"[6/6] Naive peer skipped: above {NAIVE_PEER_LIMIT:,} events it does not fit (issue 8).")
+            say(f"[6/7] Naive peer skipped: above {NAIVE_PEER_LIMIT:,} events it does not fit (issue 8).")
+        spark = spark_runtime(plan)
+        if "skipped" in spark:
+            say(f"[7/7] Spark engine skipped: {spark['message']}.")
+        else:
+            say(
+                "[7/7] Spark engine: the full rebuild again, `REPERES_ENGINE=spark reperes run` on a "
+                f"fresh data directory (local mode; log: {logs / 'spark.log'}) …"
+            )
+            spark = spark_rebuild(workdir, key_file, events, full, spark, say)
+            if "skipped" in spark:
+                say(f"      FAILED, the other figures are kept: {spark['message']}")
+            else:
+                say(
+                    f"      {spark['seconds']:.1f} s, peak {spark['peak_mib']:,.0f} MiB (JVM start "
+                    f"{_number(spark['jvm_start_seconds'], 1)} s, models {spark['models_seconds']:.1f} s)"
+                )
 
     result = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -512,7 +691,7 @@ def run_benchmark(
             "dashboard": asdict(dashboard),
             "naive_peer": asdict(peer) if peer else None,
         },
-        "engines": {"duckdb": "measured", SPARK_ENGINE: None},
+        "engines": {"duckdb": "measured", SPARK_ENGINE: spark},
     }
     result["ratios"] = ratios(result)
     history = read_results(results_file)
@@ -637,8 +816,45 @@ def _number(value: float | None, digits: int = 0, suffix: str = "") -> str:
     return f"{value:,.{digits}f}{suffix}"
 
 
+def spark_figures(result: dict) -> dict | None:
+    """The Spark engine's full rebuild in a result, None when it was not measured."""
+    spark = result.get("engines", {}).get(SPARK_ENGINE)
+    return spark if spark and "skipped" not in spark else None
+
+
+def spark_not_measured(result: dict) -> str:
+    """Why a result has no Spark figures, in a few words (a table cell)."""
+    spark = result.get("engines", {}).get(SPARK_ENGINE)
+    if not spark:  # results from before the benchmark measured Spark
+        return "not measured"
+    reason = spark["skipped"]
+    if reason == "above_limit":
+        return f"not measured above {spark['limit'] / 1e6:g} M"
+    if reason == "failed":
+        return "failed"
+    return "not measured (no Java)" if reason == "no_java" else "not measured (no pyspark)"
+
+
+def _spark_lines(result: dict) -> list[str]:
+    """Under the full rebuild: the Spark engine's split (JVM start, models), or why it is missing."""
+    spark = spark_figures(result)
+    if spark is None:
+        recorded = result.get("engines", {}).get(SPARK_ENGINE)
+        return [f"  Spark engine: {recorded['message'] if recorded else 'not measured'}"]
+    stages = ", ".join(f"{stage} {seconds:.1f}" for stage, seconds in spark["stages"].items())
+    return [
+        f"  Spark engine ({spark['master']}, Java {spark['java']}, pyspark {spark['pyspark']}): "
+        f"{spark['over_duckdb_full_rebuild']:.2f} × the DuckDB rebuild's wall; JVM start "
+        f"{_number(spark['jvm_start_seconds'], 1)} s; {len(spark['models'])} models "
+        f"{spark['models_seconds']:.1f} s (on Spark {spark['models_spark_seconds']:.1f}, "
+        f"loading into DuckDB {spark['models_load_seconds']:.1f})",
+        f"  Spark's Dagster steps {spark['step_seconds']:.1f} s: {stages}",
+    ]
+
+
 def format_table(result: dict, exponent: tuple[float, int] | None = None) -> list[str]:
-    """The one table of `reperes bench`: stages (wall, events/s, peak memory), then ratios."""
+    """The one table of `reperes bench`: stages (wall, events/s, peak memory, and the Spark
+    engine's wall and peak beside the full rebuild), then ratios."""
     measures, machine_info = result["measures"], result["machine"]
     width = 44
     lines = [
@@ -648,20 +864,32 @@ def format_table(result: dict, exponent: tuple[float, int] | None = None) -> lis
         f"machine: {machine_info['cpus']} CPU, {machine_info['memory_gib']} GiB, DuckDB {machine_info['duckdb']}, "
         f"load {machine_info['load_average_at_start']} at start, {machine_info.get('load_average_at_end', '?')} at end; peak of the whole benchmark's process tree "
         f"{result['peak_mib_whole_benchmark']:,} MiB",
-        f"{'stage':<{width}}{'wall s':>9}{'events/s':>12}{'peak MiB':>10}  {SPARK_ENGINE + ' wall s':>13}",
+        f"{'stage':<{width}}{'wall s':>9}{'events/s':>12}{'peak MiB':>10}"
+        f"  {SPARK_ENGINE + ' wall s':>13}{SPARK_ENGINE + ' MiB':>10}",
     ]
+    spark = spark_figures(result)
     for key, measure in measures.items():
         if measure is None:
             continue
         rate = measure["events"] / measure["seconds"] if measure["events"] else None
-        spark = "not measured" if key in ("full_rebuild", "daily_run") else ""
+        spark_cells = ""
+        if key == "full_rebuild":
+            if spark:
+                spark_cells = f"{spark['seconds']:>13.2f}{_number(spark['peak_mib']):>10}"
+            else:
+                missing = "failed" if spark_not_measured(result) == "failed" else "not measured"
+                spark_cells = f"{missing:>13}"
+        elif key == "daily_run":
+            spark_cells = f"{'—':>13}"
         lines.append(
             f"{measure['name']:<{width}}{measure['seconds']:>9.2f}{_number(rate):>12}"
-            f"{_number(measure['peak_mib']):>10}  {spark:>13}"
+            f"{_number(measure['peak_mib']):>10}  {spark_cells}".rstrip()
         )
         if measure["stages"] and key in ("full_rebuild", "daily_run"):
             stages = ", ".join(f"{stage} {seconds:.1f}" for stage, seconds in measure["stages"].items())
             lines.append(f"  Dagster steps {measure['step_seconds']:.1f} s: {stages}")
+        if key == "full_rebuild":
+            lines.extend(_spark_lines(result))
     ratio_values = dict(result["ratios"])
     if exponent is not None:
         ratio_values["cost_exponent"] = exponent[0]
@@ -693,21 +921,27 @@ def readme_table(history: Sequence[dict]) -> str:
     """The README's table: the latest result of each size, with its date and commit."""
     rows = [
         "| events | full rebuild | events/s | peak memory | × H | Dagster fixed cost | daily run | "
-        "daily / full compute | vs pandas peer | memory vs peer | dashboard p95 query / interaction | "
-        "load average | date, commit |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "daily / full compute | vs pandas peer | memory vs peer | Spark full rebuild, peak (JVM start) | "
+        "dashboard p95 query / interaction | load average | date, commit |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for result in latest_by_size(history):
         full = result["measures"]["full_rebuild"]
         ratio = result["ratios"]
         speedup, memory = ratio["speedup_over_peer"], ratio["memory_over_peer"]
+        spark = spark_figures(result)
+        spark_cell = (
+            f"{spark['seconds']:.1f} s, {spark['peak_mib']:,.0f} MiB ({_number(spark['jvm_start_seconds'])} s)"
+            if spark
+            else spark_not_measured(result)
+        )
         rows.append(
             f"| {result['events']:,} | {full['seconds']:.1f} s | {result['events'] / full['seconds']:,.0f} | "
             f"{full['peak_mib']:,.0f} MiB | {ratio['rebuild_over_floor']:.3g} | "
             f"{ratio['dagster_fixed_share']:.0%} | {ratio['daily_wall_seconds']:.1f} s | "
             f"{ratio['daily_compute_over_full']:.3f} | "
             f"{'—' if speedup is None else f'{speedup:.2f}×'} | {'—' if memory is None else f'{memory:.2f}'} | "
-            f"{ratio['dashboard_query_p95_ms']:.0f} / {ratio['dashboard_interaction_p95_ms']:.0f} ms | "
+            f"{spark_cell} | {ratio['dashboard_query_p95_ms']:.0f} / {ratio['dashboard_interaction_p95_ms']:.0f} ms | "
             f"{_load(result['machine'])} | {result['date'][:10]}, {result['commit']} |"
         )
     exponent = cost_exponent(history)
@@ -720,7 +954,8 @@ def readme_table(history: Sequence[dict]) -> str:
             if exponent
             else "Cost exponent: needs two sizes."
         )
-        + " The Spark engine is not measured yet."
+        + " Spark: the same full rebuild with REPERES_ENGINE=spark, in local mode on the same machine"
+        f" and files, up to {SPARK_LIMIT / 1e6:g} M events (docs/spark.md)."
     )
     return "\n".join(rows) + "\n\n" + footer
 

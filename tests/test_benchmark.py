@@ -18,14 +18,18 @@ import pytest
 
 from pipelines import benchmark
 from pipelines.benchmark import (
+    SPARK_LIMIT,
     Plan,
     cost_exponent,
     fit_exponent,
+    format_table,
     plan_for,
     readme_table,
     replace_marked,
     run_naive_peer,
+    spark_runtime,
 )
+from pipelines.engines import spark as spark_engine
 
 # --- Arithmetic --------------------------------------------------------------------------------
 
@@ -48,7 +52,7 @@ def test_an_exponent_needs_two_sizes():
         fit_exponent([(1e6, 10.0), (1e6, 12.0)])
 
 
-def _result(events: int, seconds: float, date: str, cpus: int = 2) -> dict:
+def _result(events: int, seconds: float, date: str, cpus: int = 2, spark: dict | None = None) -> dict:
     return {
         "events": events,
         "date": date,
@@ -65,6 +69,29 @@ def _result(events: int, seconds: float, date: str, cpus: int = 2) -> dict:
             "dashboard_query_p95_ms": 12.3,
             "dashboard_interaction_p95_ms": 250.4,
         },
+        "engines": {"duckdb": "measured", "spark": spark},
+    }
+
+
+def _spark(seconds: float = 312.46, jvm: float | None = 11.6) -> dict:
+    """The results' "engines"/"spark" of a measured run, as spark_rebuild records it."""
+    return {
+        "name": "full rebuild through Dagster, Spark engine",
+        "seconds": seconds,
+        "peak_mib": 2345.4,
+        "events": 1_000_000,
+        "step_seconds": 290.0,
+        "stages": {"ingestion": 40.0, "intermediate": 150.0, "marts": 80.0, "release": 20.0},
+        "run_id": "r1",
+        "master": "local[*]",
+        "java": 17,
+        "pyspark": "4.3.0",
+        "jvm_start_seconds": jvm,
+        "models_seconds": 200.0,
+        "models_spark_seconds": 170.0,
+        "models_load_seconds": 30.0,
+        "models": {"marts.adoption_weekly": {"rows": 10, "spark_seconds": 5.0, "load_seconds": 1.0}},
+        "over_duckdb_full_rebuild": 3.12,
     }
 
 
@@ -97,9 +124,97 @@ def test_the_readme_table_shows_the_latest_result_of_each_size():
     rows = readme_table(history).splitlines()
     assert rows[2] == (
         "| 1,000,000 | 100.0 s | 10,000 | 1,024 MiB | 0.01 | 25% | 20.0 s | 0.100 | 0.50× | 2.00 | "
-        "12 / 250 ms | 0.5 | 2026-12-03, abc1234 |"
+        "not measured | 12 / 250 ms | 0.5 | 2026-12-03, abc1234 |"
     )
     assert "Cost exponent: needs two sizes." in rows[-1]
+
+
+def test_the_readme_table_has_a_spark_column_measured_up_to_the_limit():
+    above = {"skipped": "above_limit", "limit": SPARK_LIMIT, "message": "not measured above 10 M events"}
+    history = [
+        _result(1_000_000, 100.0, "2026-12-03T19:00:00+00:00", spark=_spark()),
+        _result(30_000_000, 900.0, "2026-12-03T20:00:00+00:00", spark=above),
+        _result(5_000_000, 400.0, "2026-12-03T21:00:00+00:00", spark={"skipped": "no_java", "message": "…"}),
+    ]
+    rows = readme_table(history).splitlines()
+    header = [cell.strip() for cell in rows[0].strip("|").split("|")]
+    assert len(rows[1].strip("|").split("|")) == len(header)
+    column = header.index("Spark full rebuild, peak (JVM start)")
+    cells = [[cell.strip() for cell in row.strip("|").split("|")] for row in rows[2:5]]
+    assert [row[column] for row in cells] == [
+        "312.5 s, 2,345 MiB (12 s)",
+        "not measured (no Java)",
+        "not measured above 10 M",
+    ]
+    assert all(len(row) == len(header) for row in cells)
+
+
+def test_the_printed_table_puts_spark_beside_the_full_rebuild_with_its_split():
+    measures = {
+        "full_rebuild": {
+            "name": "full rebuild through Dagster",
+            "seconds": 100.0,
+            "peak_mib": 1024.0,
+            "events": 1_000_000,
+            "step_seconds": 80.0,
+            "stages": {"ingestion": 30.0, "marts": 50.0},
+        },
+        "daily_run": {
+            "name": "daily run (2025-09-15)",
+            "seconds": 20.0,
+            "peak_mib": 512.0,
+            "events": 30_000,
+            "step_seconds": 8.0,
+            "stages": {"ingestion": 8.0},
+        },
+    }
+    result = _result(1_000_000, 100.0, "2026-12-03T19:00:00+00:00", spark=_spark()) | {
+        "schools": 1,
+        "weeks": 36,
+        "peak_mib_whole_benchmark": 3000,
+        "measures": measures,
+        "ratios": {},
+    }
+    result["machine"] |= {"duckdb": "1.4", "load_average_at_end": 0.7}
+    lines = format_table(result)
+    header = next(line for line in lines if line.startswith("stage"))
+    assert header.endswith("spark wall s spark MiB")
+    full = next(line for line in lines if line.startswith("full rebuild"))
+    assert full.endswith("312.46     2,345")
+    daily = next(line for line in lines if line.startswith("daily run"))
+    assert daily.endswith("—")
+    split = next(line for line in lines if line.startswith("  Spark engine"))
+    assert "3.12 × the DuckDB rebuild's wall" in split
+    assert "JVM start 11.6 s; 1 models 200.0 s (on Spark 170.0, loading into DuckDB 30.0)" in split
+    assert (
+        "  Spark's Dagster steps 290.0 s: ingestion 40.0, intermediate 150.0, marts 80.0, release 20.0"
+        in lines
+    )
+
+    result["engines"]["spark"] = {
+        "skipped": "above_limit",
+        "limit": SPARK_LIMIT,
+        "message": "not measured above 10 M events (SPARK_LIMIT)",
+    }
+    lines = format_table(result)
+    assert next(line for line in lines if line.startswith("full rebuild")).endswith("not measured")
+    assert "  Spark engine: not measured above 10 M events (SPARK_LIMIT)" in lines
+    result["engines"]["spark"] = None  # a result from before the Spark column
+    assert "  Spark engine: not measured" in format_table(result)
+
+
+def test_spark_is_measured_up_to_its_limit_and_skipped_without_java(monkeypatch: pytest.MonkeyPatch):
+    above = spark_runtime(Plan(SPARK_LIMIT + 1, schools=11, weeks=36))
+    assert above["skipped"] == "above_limit"
+    assert above["message"] == "not measured above 10 M events (SPARK_LIMIT)"
+
+    def no_java() -> int:
+        raise spark_engine.SparkUnavailable("REPERES_ENGINE=spark needs a Java runtime, 17 or later")
+
+    monkeypatch.setattr(spark_engine, "check_java", no_java)
+    skipped = spark_runtime(plan_for(SPARK_LIMIT))
+    assert skipped["skipped"] == "no_java"
+    assert "needs a Java runtime" in skipped["message"]
 
 
 def test_only_the_marked_section_of_the_readme_is_rewritten():
@@ -218,14 +333,55 @@ def test_a_tiny_benchmark_runs_every_stage_and_appends_its_result(tiny_run):
     assert [path.name for path in (workdir / "incremental" / "events").iterdir()] == ["2025-09-15.parquet"]
     assert max(path.name for path in (workdir / "landing" / "events").iterdir()) == "2025-09-14.parquet"
     assert all(result["measures"][stage] for stage in benchmark.STAGES)
-    assert result["engines"] == {"duckdb": "measured", "spark": None}
+    assert result["engines"]["duckdb"] == "measured"
     # Every ratio has a value (no timing asserted: only that it was measured).
     assert all(isinstance(value, float) and math.isfinite(value) for value in result["ratios"].values())
     # The stages announce themselves, then the one table.
-    assert [line[:5] for line in lines if line.startswith("[")] == [f"[{n}/6]" for n in range(1, 7)]
+    assert [line[:5] for line in lines if line.startswith("[")] == [f"[{n}/7]" for n in range(1, 8)]
     table = "\n".join(lines)
     for label in ("full rebuild through Dagster", "daily run (2025-09-15)", "naive pandas peer", "floor H"):
         assert label in table
+
+
+@pytest.mark.slow
+def test_the_tiny_benchmark_rebuilds_on_spark_through_dagster(tiny_run):
+    """At the tiny size (below SPARK_LIMIT) the Spark engine is measured for real when Java is
+    there: `REPERES_ENGINE=spark reperes run` on its own data directory, every model built on
+    Spark, the JVM start and the models timed apart, and its figures in the table."""
+    workdir, results, outcome = tiny_run
+    result, lines = outcome["result"], outcome["lines"]
+    spark = result["engines"]["spark"]
+    try:
+        spark_engine.check_java()
+    except spark_engine.SparkUnavailable:
+        assert spark["skipped"] == "no_java"
+        assert "Spark engine: no Java runtime" in "\n".join(lines)
+        return
+    assert "skipped" not in spark, spark
+    assert json.loads(results.read_text(encoding="utf-8"))[-1]["engines"]["spark"] == spark
+    # Every model of the heavy layers, built on Spark, in the same run Dagster recorded.
+    models = {f"{model.layer}.{model.name}" for model in spark_engine.models_in_build_order()}
+    assert set(spark["models"]) == models
+    assert spark["master"] == "local[*]" and spark["java"] >= 17 and spark["events"] == result["events"]
+    assert {"ingestion", "intermediate", "marts", "release"} <= set(spark["stages"])
+    figures = [spark["seconds"], spark["peak_mib"], spark["jvm_start_seconds"], spark["models_seconds"]]
+    assert all(isinstance(value, float) and value > 0 for value in figures)
+    # The split: the JVM start and the models, timed in the run's process (one clock); the
+    # Dagster steps come from the event log's timestamps, another clock, so are not compared.
+    assert spark["models_seconds"] == pytest.approx(
+        spark["models_spark_seconds"] + spark["models_load_seconds"]
+    )
+    assert all(model["spark_seconds"] > 0 for model in spark["models"].values())
+    assert spark["over_duckdb_full_rebuild"] == pytest.approx(
+        spark["seconds"] / result["measures"]["full_rebuild"]["seconds"]
+    )
+    # Its own data directory (warehouse, published file, Dagster instance), beside the DuckDB one.
+    with duckdb.connect(str(workdir / "spark" / "data" / "published.duckdb"), read_only=True) as published:
+        assert published.execute("select count(*) from adoption_weekly").fetchone()[0] > 0
+    assert (workdir / "logs" / "spark.log").is_file()
+    full = next(line for line in lines if line.startswith("full rebuild through Dagster"))
+    assert full.split()[-2] == f"{spark['seconds']:.2f}"
+    assert any(line.startswith("  Spark engine (local[*], Java") for line in lines)
 
 
 @pytest.mark.slow
