@@ -56,7 +56,7 @@ format: setup
 
 ## Lint, then the whole suite, browser tests included.
 test: setup browser java lint
-	REPERES_REQUIRE_BROWSER=1 $(VENV)/bin/pytest -n 2
+	REPERES_REQUIRE_BROWSER=1 $(VENV)/bin/pytest -n 2 --dist loadscope --durations=25
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var

@@ -120,6 +120,11 @@ CHECK_ACTIONS = {
         "valeurs permises) : lisez les attentes en échec (failed_expectations), corrigez "
         "l'ingestion ou data_contracts/, puis relancez `reperes run`"
     ),
+    "staged_snapshot_meets_contract": (
+        "l'annuaire ou le journal des ateliers chargé ne respecte pas son contrat (pseudonymes, "
+        "valeurs permises, codes UAI) : lisez les attentes en échec (failed_expectations), "
+        "corrigez l'ingestion ou data_contracts/, puis relancez `reperes run`"
+    ),
     "every_row_accounted_for": (
         "des lignes lues d'un fichier d'événements ne sont ni chargées, ni en quarantaine, ni en "
         "doublon : relancez `reperes run` ; si l'écart demeure, signalez le fichier à l'équipe "

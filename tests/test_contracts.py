@@ -74,3 +74,59 @@ def test_the_check_reads_distinct_values_and_counts_malformed_event_keys_in_sql(
     assert not validate_staged_events(
         connection.execute(VALIDATION_QUERY, ["2025-09-02", "2025-09-02"]).df()
     ).success
+
+
+def roster_rows(**overrides) -> pd.DataFrame:
+    row = {
+        "user_key": "b" * 64,
+        "role": "parent",
+        "school_uai": "0920001B",
+        "class_id": "3A",
+        "discipline": None,
+        "start_date": None,
+        "end_date": None,
+        "child_key": "e" * 64,
+    }
+    row.update(overrides)
+    return pd.DataFrame([row, {**row, "user_key": "f" * 64, "role": "eleve", "child_key": None}])
+
+
+def test_a_conforming_roster_snapshot_passes_its_contract_suite():
+    from data_contracts.staged_snapshot_suites import ROSTER, validate_snapshot
+
+    outcome = validate_snapshot(ROSTER, roster_rows())
+    assert outcome.success and outcome.evaluated_rows == 2
+
+
+def test_a_roster_with_a_raw_child_id_or_a_bad_uai_fails_naming_the_columns():
+    from data_contracts.staged_snapshot_suites import ROSTER, validate_snapshot
+
+    # Six digits: not the shape of a UAI code (the key letter is ingestion's rule, not the suite's).
+    outcome = validate_snapshot(ROSTER, roster_rows(child_key="ENT-CHILD-1", school_uai="092001B"))
+    assert sorted(outcome.failures) == [
+        "expect_column_values_to_match_regex(child_key): 1 unexpected",
+        "expect_column_values_to_match_regex(school_uai): 2 unexpected",
+    ]
+
+
+def test_the_workshop_log_suite_refuses_a_negative_count_and_an_unknown_service():
+    from data_contracts.staged_snapshot_suites import WORKSHOPS, validate_snapshot
+
+    rows = pd.DataFrame(
+        [
+            {"workshop_date": "2025-10-01", "school_uai": "0920001B", "service": "devoirs", "attendees": 12},
+            {"workshop_date": "2025-10-02", "school_uai": "0920001B", "service": "pronote", "attendees": -1},
+            {
+                "workshop_date": "2025-10-03",
+                "school_uai": "0920001B",
+                "service": "messagerie",
+                "attendees": None,
+            },
+        ]
+    )
+    outcome = validate_snapshot(WORKSHOPS, rows)
+    assert sorted(outcome.failures) == [
+        "expect_column_values_to_be_between(attendees): 1 unexpected",
+        "expect_column_values_to_be_in_set(service): 1 unexpected",
+    ]
+    assert validate_snapshot(WORKSHOPS, rows.iloc[:0]).success

@@ -42,6 +42,9 @@ def test_publication_is_guarded_by_blocking_checks():
     for mart in ("adoption_weekly", "service_usage_weekly", "homework_class_weekly"):
         assert checks[(mart, "cells_respect_minimum_group_size")].blocking
     assert checks[("stg_events", "staged_events_meet_contract")].blocking
+    # The roster feeds every rate: blocking. The optional workshop log: a warning only.
+    assert checks[("stg_roster", "staged_snapshot_meets_contract")].blocking
+    assert not checks[("stg_workshops", "staged_snapshot_meets_contract")].blocking
 
 
 def test_dagster_cli_validates_the_definitions(isolated_environment):

@@ -96,7 +96,9 @@ def test_a_failed_blocking_check_is_recorded_with_its_name_and_what_to_do(tmp_pa
     failing_suite = SimpleNamespace(
         success=False, evaluated_rows=6, failures=("expect_user_key_to_match_regex",)
     )
-    monkeypatch.setattr(ingestion_checks, "validate_staged_events", lambda rows, malformed_event_keys: failing_suite)
+    monkeypatch.setattr(
+        ingestion_checks, "validate_staged_events", lambda rows, malformed_event_keys: failing_suite
+    )
     original_load_file = ingestion_assets.load_file
 
     def roster_that_breaks(connection, path, file_name, contract, *arguments, **options):

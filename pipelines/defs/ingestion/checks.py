@@ -3,7 +3,8 @@
 import dagster as dg
 
 from data_contracts.staged_events_suite import EVENT_KEY_QUERY, VALIDATION_QUERY, validate_staged_events
-from pipelines.defs.ingestion.assets import stg_events
+from data_contracts.staged_snapshot_suites import ROSTER, WORKSHOPS, SnapshotSuite, validate_snapshot
+from pipelines.defs.ingestion.assets import stg_events, stg_roster, stg_workshops
 from pipelines.defs.partitions import delivery_days
 from pipelines.defs.resources import WarehouseResource
 from pipelines.run_history import check_next_action
@@ -42,6 +43,48 @@ def staged_events_meet_contract(
         if outcome.success
         else check_next_action("stg_events", CHECK_STAGED_EVENTS_CONTRACT),
     )
+
+
+CHECK_SNAPSHOT_CONTRACT = "staged_snapshot_meets_contract"
+
+
+def build_snapshot_contract_check(
+    suite: SnapshotSuite, asset: dg.AssetsDefinition, severity: dg.AssetCheckSeverity
+) -> dg.AssetChecksDefinition:
+    """The contract's Great Expectations suite on a staged snapshot (the roster, the workshop log)."""
+    blocking = severity == dg.AssetCheckSeverity.ERROR
+
+    @dg.asset_check(
+        asset=asset,
+        name=CHECK_SNAPSHOT_CONTRACT,
+        blocking=blocking,
+        description=f"Great Expectations suite of the {suite.contract} contract: pseudonyms, required values, enums, UAI codes.",
+    )
+    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        with warehouse.connect() as connection:
+            rows = connection.execute(suite.query).df()
+        outcome = validate_snapshot(suite, rows)
+        return dg.AssetCheckResult(
+            passed=outcome.success,
+            severity=severity,
+            metadata={
+                "rows_evaluated": outcome.evaluated_rows,
+                "failed_expectations": list(outcome.failures),
+            },
+            description=None
+            if outcome.success or not blocking
+            else check_next_action(suite.table, CHECK_SNAPSHOT_CONTRACT),
+        )
+
+    return _check
+
+
+# ERROR, blocking: every rate's denominator comes from the roster, and a roster row without a
+# keyed pseudonym would be a privacy breach.
+roster_meets_contract = build_snapshot_contract_check(ROSTER, stg_roster, dg.AssetCheckSeverity.ERROR)
+# WARN: the workshop log is optional, typed by hand and holds no personal data; a doubtful log
+# makes the workshop effects doubtful (the check says so in the UI), not the adoption figures.
+workshops_meet_contract = build_snapshot_contract_check(WORKSHOPS, stg_workshops, dg.AssetCheckSeverity.WARN)
 
 
 CHECK_FILES_BALANCE = "every_row_accounted_for"
