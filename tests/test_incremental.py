@@ -10,7 +10,6 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-import polars
 import pytest
 
 from pipelines.incremental import whole_weeks_and_months
@@ -101,23 +100,6 @@ def tables(path: Path, schemas: tuple[str, ...]) -> dict[str, list[tuple]]:
         }
 
 
-def published_bytes(path: Path) -> dict[str, bytes]:
-    """Every published table as the bytes of its CSV, in the order the file stores its rows."""
-    with duckdb.connect(str(path), read_only=True) as connection:
-        names = [
-            name
-            for (name,) in connection.execute(
-                "select table_name from information_schema.tables where table_schema = 'main' order by 1"
-            ).fetchall()
-        ]
-        return {
-            name: polars.from_arrow(connection.execute(f"select * from {name}").to_arrow_table())
-            .write_csv()
-            .encode()
-            for name in names
-        }
-
-
 def window_of(data_dir: Path) -> tuple:
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as connection:
         return connection.execute(
@@ -145,14 +127,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "2025-09-01",
     )
 
-    # In one go: every file, a full build; then the same files delivered again, run again.
+    # In one go: every file, a full build.
     everything = root / "everything"
     shutil.copytree(simulated, everything)
     run(everything, root / "full", key_file)
-    first_release = published_bytes(root / "full" / "published.duckdb")
-    shutil.copytree(simulated, everything, dirs_exist_ok=True)
-    run(everything, root / "full", key_file)
-    rerun_release = published_bytes(root / "full" / "published.duckdb")
 
     # Day by day: the first run misses a day in the middle and the last three days...
     daily = root / "daily"
@@ -175,7 +153,6 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {
         "root": root,
         "windows": (first_window, second_window, third_window),
-        "releases": (first_release, rerun_release),
     }
 
 
@@ -187,14 +164,6 @@ def test_the_first_run_is_a_full_build_and_the_late_days_rebuild_only_their_week
     assert second == ("incremental", date(2025, 9, 1), date(2025, 11, 1))
     # 12 October again: the week of 6 October and the month of October.
     assert third == ("incremental", date(2025, 10, 1), date(2025, 11, 1))
-
-
-def test_running_again_on_the_same_files_publishes_byte_identical_tables(runs):
-    first, rerun = runs["releases"]
-    assert len(first) > 10 and "adoption_weekly" in first
-    assert all(len(content) > 0 for content in first.values())
-    differing = [name for name in first if rerun.get(name) != first[name]]
-    assert rerun.keys() == first.keys() and not differing
 
 
 def test_late_days_give_the_same_warehouse_and_release_as_a_full_build(runs):

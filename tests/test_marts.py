@@ -24,6 +24,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import polars
 import pytest
 
 from pipelines.privacy.catalog import load_catalog
@@ -267,18 +268,26 @@ def test_published_file_holds_no_pseudonym_or_contract_extra(pipeline_run):
     assert tables == {*catalog.tables, *catalog.derived_tables, "release_info"}
 
 
-def test_rerun_gives_identical_published_tables(pipeline_run, tmp_path, test_key):
+def published_bytes(published: Path) -> dict[str, bytes]:
+    """Every published table as the bytes of its CSV, in the order the file stores its rows."""
+    with duckdb.connect(str(published), read_only=True) as connection:
+        names = connection.execute(
+            "select table_name from information_schema.tables where table_schema = 'main' order by 1"
+        ).fetchall()
+        return {
+            name: polars.from_arrow(connection.sql(f"select * from {name}").to_arrow_table())
+            .write_csv()
+            .encode()
+            for (name,) in names
+        }
+
+
+def test_rerun_gives_byte_identical_published_tables(pipeline_run, tmp_path, test_key):
     published = pipeline_run[1]
-    tables = [
-        "adoption_weekly",
-        "adoption_school_weekly",
-        "adoption_department_weekly",
-        "service_usage_weekly",
-        "homework_class_weekly",
-        "data_quality_weekly",
-    ]
-    before = {table: published_rows(published, f"select * from {table} order by all") for table in tables}
+    before = published_bytes(published)
     landing = published.parent.parent / "landing"
     run_pipeline(landing, published.parent, keep_landing=True)
-    after = {table: published_rows(published, f"select * from {table} order by all") for table in tables}
-    assert after == before
+    after = published_bytes(published)
+    assert len(before) > 10 and "adoption_weekly" in before
+    assert after.keys() == before.keys()
+    assert [name for name in before if after[name] != before[name]] == []
