@@ -282,11 +282,21 @@ def published_bytes(published: Path) -> dict[str, bytes]:
         }
 
 
-def test_rerun_gives_byte_identical_published_tables(pipeline_run, tmp_path, test_key):
+def test_rerun_while_a_reader_holds_the_release_gives_byte_identical_published_tables(
+    pipeline_run, tmp_path, test_key
+):
     published = pipeline_run[1]
     before = published_bytes(published)
+    # A reader holds the release open, as the dashboard does (an in-memory database attaching
+    # the file read-only, dashboards/data.py), for the whole run: the run is not blocked by it,
+    # and the reader goes on answering from the release it opened.
+    reader = duckdb.connect(":memory:")
+    reader.execute("attach ? as release (read_only)", [str(published)])
+    rows_before = reader.execute("select count(*) from release.adoption_weekly").fetchone()[0]
     landing = published.parent.parent / "landing"
     run_pipeline(landing, published.parent, keep_landing=True)
+    assert reader.execute("select count(*) from release.adoption_weekly").fetchone()[0] == rows_before > 0
+    reader.close()
     after = published_bytes(published)
     assert len(before) > 10 and "adoption_weekly" in before
     assert after.keys() == before.keys()
