@@ -10,6 +10,7 @@ the same person as a `mbox_sha1sum` actor of that mailbox.
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from datetime import UTC, date, datetime
 
@@ -80,11 +81,48 @@ def test_json_lines_statements_and_mailbox_identity(tmp_path):
 
 
 def test_mbox_and_its_sha1sum_are_one_person(tmp_path):
-    """Statement 1 names a `mbox`, statement 2 the `mbox_sha1sum` of that mailbox (upper case)."""
+    """Statement 1 names a `mbox`, statement 2 the `mbox_sha1sum` of that mailbox."""
     result = load_fixture(tmp_path, XAPI, "2025-09-04.jsonl", date(2025, 9, 4))
     mbox_user, sha1sum_user = (row[2] for row in result["staged"])
     assert mbox_user == sha1sum_user
     assert mbox_user == pseudonym(KEY, "xapi", "mbox_sha1sum:" + hashlib.sha1(MBOX.encode()).hexdigest())
+
+
+def test_statements_that_the_xapi_model_refuses_are_quarantined_by_field_never_by_value(tmp_path):
+    """Ralph's xAPI 1.0.3 model validates each statement: an id that is not a UUID, a verb id
+    that is not an IRI, a malformed timestamp, a sha1sum in capitals, an object missing."""
+    valid = {
+        "id": "8890e6c9-3ef0-4ed3-8b37-7f3964730001",
+        "actor": {"account": {"homePage": "https://ent.example.fr", "name": "u-pupil-1"}},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/launched"},
+        "object": {"id": "https://lms.example.fr/course/12"},
+        "timestamp": "2025-09-06T08:00:00Z",
+    }
+    statements = [
+        valid,
+        {**valid, "id": "CANARY-not-a-uuid"},
+        {**valid, "verb": {"id": "CANARY not an IRI"}},
+        {**valid, "timestamp": "CANARY yesterday"},
+        {**valid, "actor": {"mbox_sha1sum": "7A5923D754BB5A27218E3CE29082635DBF3A6C1E"}},
+        {key: value for key, value in valid.items() if key != "object"},
+    ]
+    directory = tmp_path / "landing"
+    directory.mkdir()
+    (directory / "2025-09-06.jsonl").write_text(
+        "".join(json.dumps(statement) + "\n" for statement in statements), encoding="utf-8"
+    )
+    result = load_fixture(tmp_path, XAPI, "2025-09-06.jsonl", date(2025, 9, 6), directory=directory)
+    assert [row[0] for row in result["staged"]] == [1]
+    refused = "not a valid xAPI 1.0.3 statement: "
+    assert result["quarantined"] == [
+        (2, 2, None, refused + "id: uuid parsing"),
+        (3, 3, None, refused + "verb.id: value error"),
+        (4, 4, None, refused + "timestamp: datetime from date parsing"),
+        (5, 5, None, refused + "actor.mbox_sha1sum: string pattern mismatch"),
+        (6, 6, None, refused + "object: missing"),
+    ]
+    assert result["file_loads"] == [("events", 6, 1, 5)]
+    assert not any("CANARY" in row[3] for row in result["quarantined"])
 
 
 VOIDING_FILE = "2025-09-05-voiding.jsonl"

@@ -84,8 +84,8 @@ def delivery_days_with_files(
 ) -> list[date]:
     """The days of `days` that have an event file of landing/<folder>/ in the inventory.
 
-    One query for the whole range: a year's backfill asks about 250 days for each of the six
-    event folders, most of them empty, and one query per day and folder cost seconds."""
+    One query for the whole range: a year's backfill covers about 250 days for each of the six
+    event folders, most of them empty, and a day without files has nothing to open or commit."""
     if not days:
         return []
     with_files = {

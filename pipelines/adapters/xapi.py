@@ -9,13 +9,17 @@ DuckDB's reader. A `mbox` becomes the SHA-1 of its mailto IRI (what xAPI's
 `mbox_sha1sum` is), so both forms of one mailbox are one person; that value is then
 pseudonymized like any user id and never stored.
 
-The statements are checked by hand-written SQL rules taken from the xAPI 1.0.3 statement
-structure (the maintained Python models, ralph-malph, are not available from this
-project's package index). Quarantined on purpose, each with its rule:
+Each statement is validated against xAPI 1.0.3 by the maintained pydantic models of Ralph
+(ralph-malph, `BaseXapiStatement`): an id that is not a UUID, an IRI that is not one, a
+malformed timestamp, a missing object… is quarantined with the field and the kind of error
+(never the value, which may be personal). Before that model, a few rules of our own, with
+clearer words, for what the product must refuse even when xAPI allows it. Quarantined on
+purpose, each with its rule:
 - a line or element that is not a JSON object;
 - an actor that is a Group, or has no identifier, or a `mbox` that is not a mailto: IRI;
 - a statement without `verb.id`, or without `timestamp` (never dated by `stored`, which is
   when the LRS received it, possibly days later);
+- a statement the xAPI model refuses ("not a valid xAPI 1.0.3 statement: verb.id: …");
 - a verb, an activity (definition type and object id prefix) or a school (extension or
   host) missing from the mapping, with the value named.
 A statement without `id` gets the SHA-256 of its text as id, so a re-export is a duplicate.
@@ -62,6 +66,43 @@ def _path(*keys: str) -> str:
     return sql_literal("$" + "".join('."' + key.replace('"', '\\"') + '"' for key in keys))
 
 
+MODEL_ERROR_RULE = "not a valid xAPI 1.0.3 statement"
+MODEL_ERRORS_TABLE = "xapi_model_errors"
+VALIDATION_BATCH = 10_000
+
+
+def model_error(failure) -> str:
+    """Ralph's error as '<rule>: <field>: <kind>', without the value. An actor is a union of
+    agent shapes, and pydantic reports every shape's complaint: the first that is not a field
+    missing or unexpected for that shape names what is wrong; the shapes' class names
+    (BaseXapiAgentWithMbox…) are left out of the field's path."""
+    errors = failure.errors()
+    first = next(
+        (error for error in errors if error["type"] not in ("missing", "extra_forbidden")), errors[0]
+    )
+    path = ".".join(str(part) for part in first["loc"] if not (isinstance(part, str) and part[:1].isupper()))
+    return f"{MODEL_ERROR_RULE}: {path or 'statement'}: {first['type'].replace('_', ' ')}"
+
+
+def model_errors(connection: duckdb.DuckDBPyConnection, path: Path) -> list[tuple[int, str]]:
+    """(file_row, rule) of every JSON object of the file that xAPI 1.0.3's model refuses,
+    validated in batches so that a large export never sits in memory whole."""
+    from pydantic import ValidationError
+    from ralph.models.xapi.base.statements import BaseXapiStatement
+
+    errors: list[tuple[int, str]] = []
+    result = connection.execute(
+        f"select file_row, record::varchar from ({json_records(path)}) where record is not null"
+    )
+    while batch := result.fetchmany(VALIDATION_BATCH):
+        for file_row, record in batch:
+            try:
+                BaseXapiStatement.model_validate_json(record)
+            except ValidationError as failure:
+                errors.append((file_row, model_error(failure)))
+    return errors
+
+
 @dataclass(frozen=True)
 class XapiAdapter(Adapter):
     def _register(self, connection: duckdb.DuckDBPyConnection) -> dict:
@@ -79,6 +120,7 @@ class XapiAdapter(Adapter):
 
     def open_landed(self, connection: duckdb.DuckDBPyConnection, path: Path) -> None:
         mapping = self._register(connection)
+        register_table(connection, MODEL_ERRORS_TABLE, ("file_row", "rule"), model_errors(connection, path))
 
         def get(*keys: str) -> str:
             return text(f"json_extract_string(statement, {_path(*keys)})")
@@ -166,7 +208,7 @@ class XapiAdapter(Adapter):
                 )
 
                 select
-                    file_row,
+                    mapped.file_row,
                     file_line,
                     coalesce(statement_id, 'sha256:' || sha256(statement::varchar)) as event_id,
                     timestamp_text as occurred_at,
@@ -192,6 +234,7 @@ class XapiAdapter(Adapter):
                             then 'actor mbox is not a mailto: IRI'
                         when verb_id is null then 'statement without verb.id'
                         when timestamp_text is null then 'statement without timestamp'
+                        when model_errors.rule is not null then model_errors.rule
                         when action is null then {unmapped("verb", "verb_id")}
                         when service is null
                             then {unmapped("activity", "coalesce(definition_type, host, '(no type, no host)')")}
@@ -199,6 +242,8 @@ class XapiAdapter(Adapter):
                         when role is null then {unmapped("role", "role_extension")}
                     end as record_error
                 from mapped
+                left join {MODEL_ERRORS_TABLE} as model_errors
+                    on mapped.file_row = cast(model_errors.file_row as bigint)
                 """
             )
         )
