@@ -394,10 +394,12 @@ def spark_run_child(timings: str, arguments: list[str]) -> None:
         Path(timings).write_text(json.dumps(recorded), encoding="utf-8")
 
 
-def spark_runtime(plan: Plan) -> dict:
+def spark_runtime(plan: Plan, asked: bool = True) -> dict:
     """Whether the Spark engine is measured at this size and on this machine: {"java": major,
-    "pyspark": version} when it is, else the results' {"skipped": why, "message": …} (above
-    SPARK_LIMIT, no Java runtime of 17 or later, no pyspark)."""
+    "pyspark": version} when it is, else the results' {"skipped": why, "message": …} (not
+    asked for, above SPARK_LIMIT, no Java runtime of 17 or later, no pyspark)."""
+    if not asked:
+        return {"skipped": "not_asked", "message": "not asked for (--no-spark)"}
     if plan.target > SPARK_LIMIT:
         return {
             "skipped": "above_limit",
@@ -593,9 +595,13 @@ def run_benchmark(
     *,
     results_file: Path = RESULTS_FILE,
     dashboard_repeat: int = DASHBOARD_REPEAT,
+    spark: bool = True,
     say: Callable[[str], None] = print,
 ) -> dict:
-    """Simulate, measure every stage, append the result to results_file, print the table."""
+    """Simulate, measure every stage, append the result to results_file, print the table.
+
+    `spark=False` leaves the Spark rebuild out (the suite's tiny run: tests/test_spark_engine.py
+    runs the same `spark_rebuild` on its own département)."""
     from pipelines.pseudonymization import generate_key_hex
 
     plan = plan_for(target_events)
@@ -656,7 +662,7 @@ def run_benchmark(
             say(f"      {peer.seconds:.1f} s, peak {peer.peak_mib:,.0f} MiB")
         else:
             say(f"[6/7] Naive peer skipped: above {NAIVE_PEER_LIMIT:,} events it does not fit (issue 8).")
-        spark = spark_runtime(plan)
+        spark = spark_runtime(plan, asked=spark)
         if "skipped" in spark:
             say(f"[7/7] Spark engine skipped: {spark['message']}.")
         else:
@@ -830,9 +836,12 @@ def spark_not_measured(result: dict) -> str:
     reason = spark["skipped"]
     if reason == "above_limit":
         return f"not measured above {spark['limit'] / 1e6:g} M"
-    if reason == "failed":
-        return "failed"
-    return "not measured (no Java)" if reason == "no_java" else "not measured (no pyspark)"
+    return {
+        "not_asked": "not measured (--no-spark)",
+        "failed": "failed",
+        "no_java": "not measured (no Java)",
+        "no_pyspark": "not measured (no pyspark)",
+    }.get(reason, f"not measured ({reason})")
 
 
 def _spark_lines(result: dict) -> list[str]:

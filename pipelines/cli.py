@@ -98,6 +98,7 @@ def command_bench(arguments: argparse.Namespace) -> None:
             Path(arguments.workdir),
             results_file=Path(arguments.results),
             dashboard_repeat=arguments.dashboard_repeat,
+            spark=arguments.spark,
             say=_say,
         )
     if arguments.readme:
@@ -458,6 +459,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     bench.add_argument(
         "--dashboard-repeat", type=int, default=5, help="rounds of dashboard queries and clicks"
+    )
+    bench.add_argument(
+        "--no-spark",
+        dest="spark",
+        action="store_false",
+        help="leave out the Spark engine's rebuild (measured up to 10 M events when Java is there)",
     )
     bench.add_argument(
         "--readme",

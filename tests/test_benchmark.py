@@ -135,14 +135,18 @@ def test_the_readme_table_has_a_spark_column_measured_up_to_the_limit():
         _result(1_000_000, 100.0, "2026-12-03T19:00:00+00:00", spark=_spark()),
         _result(30_000_000, 900.0, "2026-12-03T20:00:00+00:00", spark=above),
         _result(5_000_000, 400.0, "2026-12-03T21:00:00+00:00", spark={"skipped": "no_java", "message": "…"}),
+        _result(
+            2_000_000, 200.0, "2026-12-03T22:00:00+00:00", spark={"skipped": "not_asked", "message": "…"}
+        ),
     ]
     rows = readme_table(history).splitlines()
     header = [cell.strip() for cell in rows[0].strip("|").split("|")]
     assert len(rows[1].strip("|").split("|")) == len(header)
     column = header.index("Spark full rebuild, peak (JVM start)")
-    cells = [[cell.strip() for cell in row.strip("|").split("|")] for row in rows[2:5]]
+    cells = [[cell.strip() for cell in row.strip("|").split("|")] for row in rows[2:6]]
     assert [row[column] for row in cells] == [
         "312.5 s, 2,345 MiB (12 s)",
+        "not measured (--no-spark)",
         "not measured (no Java)",
         "not measured above 10 M",
     ]
@@ -204,6 +208,7 @@ def test_the_printed_table_puts_spark_beside_the_full_rebuild_with_its_split():
 
 
 def test_spark_is_measured_up_to_its_limit_and_skipped_without_java(monkeypatch: pytest.MonkeyPatch):
+    assert spark_runtime(plan_for(50_000), asked=False)["skipped"] == "not_asked"
     above = spark_runtime(Plan(SPARK_LIMIT + 1, schools=11, weeks=36))
     assert above["skipped"] == "above_limit"
     assert above["message"] == "not measured above 10 M events (SPARK_LIMIT)"
@@ -319,7 +324,7 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict
     results = workdir.parent / f"{workdir.name}-results.json"
     lines: list[str] = []
     result = benchmark.run_benchmark(
-        50_000, workdir / "run", results_file=results, dashboard_repeat=1, say=lines.append
+        50_000, workdir / "run", results_file=results, dashboard_repeat=1, spark=False, say=lines.append
     )
     return workdir / "run", results, {"result": result, "lines": lines}
 
@@ -333,7 +338,11 @@ def test_a_tiny_benchmark_runs_every_stage_and_appends_its_result(tiny_run):
     assert [path.name for path in (workdir / "incremental" / "events").iterdir()] == ["2025-09-15.parquet"]
     assert max(path.name for path in (workdir / "landing" / "events").iterdir()) == "2025-09-14.parquet"
     assert all(result["measures"][stage] for stage in benchmark.STAGES)
-    assert result["engines"]["duckdb"] == "measured"
+    assert result["engines"] == {
+        "duckdb": "measured",
+        "spark": {"skipped": "not_asked", "message": "not asked for (--no-spark)"},
+    }
+    assert "  Spark engine: not asked for (--no-spark)" in lines
     # Every ratio has a value (no timing asserted: only that it was measured).
     assert all(isinstance(value, float) and math.isfinite(value) for value in result["ratios"].values())
     # The stages announce themselves, then the one table.
@@ -341,47 +350,6 @@ def test_a_tiny_benchmark_runs_every_stage_and_appends_its_result(tiny_run):
     table = "\n".join(lines)
     for label in ("full rebuild through Dagster", "daily run (2025-09-15)", "naive pandas peer", "floor H"):
         assert label in table
-
-
-@pytest.mark.slow
-def test_the_tiny_benchmark_rebuilds_on_spark_through_dagster(tiny_run):
-    """At the tiny size (below SPARK_LIMIT) the Spark engine is measured for real when Java is
-    there: `REPERES_ENGINE=spark reperes run` on its own data directory, every model built on
-    Spark, the JVM start and the models timed apart, and its figures in the table."""
-    workdir, results, outcome = tiny_run
-    result, lines = outcome["result"], outcome["lines"]
-    spark = result["engines"]["spark"]
-    try:
-        spark_engine.check_java()
-    except spark_engine.SparkUnavailable:
-        assert spark["skipped"] == "no_java"
-        assert "Spark engine: no Java runtime" in "\n".join(lines)
-        return
-    assert "skipped" not in spark, spark
-    assert json.loads(results.read_text(encoding="utf-8"))[-1]["engines"]["spark"] == spark
-    # Every model of the heavy layers, built on Spark, in the same run Dagster recorded.
-    models = {f"{model.layer}.{model.name}" for model in spark_engine.models_in_build_order()}
-    assert set(spark["models"]) == models
-    assert spark["master"] == "local[*]" and spark["java"] >= 17 and spark["events"] == result["events"]
-    assert {"ingestion", "intermediate", "marts", "release"} <= set(spark["stages"])
-    figures = [spark["seconds"], spark["peak_mib"], spark["jvm_start_seconds"], spark["models_seconds"]]
-    assert all(isinstance(value, float) and value > 0 for value in figures)
-    # The split: the JVM start and the models, timed in the run's process (one clock); the
-    # Dagster steps come from the event log's timestamps, another clock, so are not compared.
-    assert spark["models_seconds"] == pytest.approx(
-        spark["models_spark_seconds"] + spark["models_load_seconds"]
-    )
-    assert all(model["spark_seconds"] > 0 for model in spark["models"].values())
-    assert spark["over_duckdb_full_rebuild"] == pytest.approx(
-        spark["seconds"] / result["measures"]["full_rebuild"]["seconds"]
-    )
-    # Its own data directory (warehouse, published file, Dagster instance), beside the DuckDB one.
-    with duckdb.connect(str(workdir / "spark" / "data" / "published.duckdb"), read_only=True) as published:
-        assert published.execute("select count(*) from adoption_weekly").fetchone()[0] > 0
-    assert (workdir / "logs" / "spark.log").is_file()
-    full = next(line for line in lines if line.startswith("full rebuild through Dagster"))
-    assert full.split()[-2] == f"{spark['seconds']:.2f}"
-    assert any(line.startswith("  Spark engine (local[*], Java") for line in lines)
 
 
 @pytest.mark.slow

@@ -19,6 +19,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from pipelines import benchmark
 from pipelines.engines import dialect
 from pipelines.engines.spark import PARTITIONS, SparkUnavailable, check_java, models_in_build_order
 from pipelines.models import discover_models
@@ -91,7 +92,10 @@ def _environment(engine: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def both_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def both_runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The two rebuilds, run as `reperes bench` runs them (pipelines/benchmark.py): the DuckDB
+    one with `pipeline_run`, the Spark one with `spark_rebuild`, whose figures are checked here
+    too, so that the suite builds this département on Spark once."""
     root = tmp_path_factory.mktemp("spark")
     landing = root / "landing"
     simulated = reperes(
@@ -110,23 +114,28 @@ def both_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     keep_a_few_classes(landing, CLASSES_PER_SCHOOL)
     key_file = root / "pseudonym.key"
     key_file.write_text("7d" * 32)
-    data_dirs = {}
-    for engine in ("duckdb", "spark"):
-        data_dir = root / engine
-        ran = reperes(
-            "run",
-            "--landing",
-            str(landing),
-            "--data-dir",
-            str(data_dir),
-            "--key-file",
-            str(key_file),
-            "--keep-landing",
-            env=_environment(engine),
-        )
-        assert ran.returncode == 0, f"{engine}:\n{ran.stdout[-3000:]}\n{ran.stderr[-5000:]}"
-        data_dirs[engine] = data_dir
-    return data_dirs
+    lines: list[str] = []
+    events = benchmark.count_events(landing / "events")
+    duckdb_run = benchmark.pipeline_run(
+        "full rebuild through Dagster",
+        landing,
+        root / "data",
+        key_file,
+        root / "logs" / "duckdb.log",
+        lines.append,
+    )
+    runtime = benchmark.spark_runtime(benchmark.plan_for(events))
+    if "skipped" in runtime:
+        pytest.skip(runtime["message"])
+    spark = benchmark.spark_rebuild(root, key_file, events, duckdb_run, runtime, lines.append)
+    assert "skipped" not in spark, spark
+    return {
+        "duckdb": root / "data",
+        "spark": root / "spark" / "data",
+        "figures": spark,
+        "events": events,
+        "root": root,
+    }
 
 
 def _published(data_dir: Path, table: str) -> tuple[list[tuple], list[tuple]]:
@@ -141,7 +150,7 @@ def _published(data_dir: Path, table: str) -> tuple[list[tuple], list[tuple]]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("table", PUBLISHED_TABLES)
-def test_spark_publishes_every_table_identical_to_duckdb(both_runs: dict[str, Path], table: str):
+def test_spark_publishes_every_table_identical_to_duckdb(both_runs: dict, table: str):
     duckdb_columns, duckdb_rows = _published(both_runs["duckdb"], table)
     spark_columns, spark_rows = _published(both_runs["spark"], table)
     assert spark_columns == duckdb_columns
@@ -152,7 +161,7 @@ def test_spark_publishes_every_table_identical_to_duckdb(both_runs: dict[str, Pa
 
 
 @pytest.mark.slow
-def test_every_model_was_built_by_spark_through_dagster(both_runs: dict[str, Path]):
+def test_every_model_was_built_by_spark_through_dagster(both_runs: dict):
     with dg.DagsterInstance.from_config(str(both_runs["spark"] / "dagster")) as instance:
         (run,) = instance.get_runs()
         assert run.status == dg.DagsterRunStatus.SUCCESS
@@ -175,7 +184,7 @@ def test_every_model_was_built_by_spark_through_dagster(both_runs: dict[str, Pat
     )
 
 
-def test_counts_keep_duckdb_integer_types(both_runs: dict[str, Path]):
+def test_counts_keep_duckdb_integer_types(both_runs: dict):
     """Spark's own types (bigint sums, int counts) are cast back to what DuckDB gives each model."""
     with duckdb.connect(str(both_runs["spark"] / "warehouse.duckdb"), read_only=True) as connection:
         types = dict(
@@ -189,6 +198,31 @@ def test_counts_keep_duckdb_integer_types(both_runs: dict[str, Path]):
     assert types["marts.adoption_weekly.enrolled"] == "BIGINT"
     assert types["marts.workshop_effects.weeks_before_available"] == "INTEGER"
     assert not [column for column, column_type in types.items() if column_type == "HUGEINT"]
+
+
+@pytest.mark.slow
+def test_the_benchmark_times_the_spark_rebuild_through_dagster(both_runs: dict):
+    """`reperes bench`'s Spark column (`spark_rebuild`, `spark_run_child`): the JVM start and
+    each model timed apart in the run's own process, every model of the heavy layers built on
+    Spark, the Dagster steps split by stage, and the ratio to the DuckDB rebuild."""
+    spark = both_runs["figures"]
+    models = {f"{model.layer}.{model.name}" for model in models_in_build_order()}
+    assert set(spark["models"]) == models
+    assert spark["master"] == "local[*]" and spark["java"] >= 17 and spark["events"] == both_runs["events"]
+    assert {"ingestion", "intermediate", "marts", "release"} <= set(spark["stages"])
+    figures = [spark["seconds"], spark["peak_mib"], spark["jvm_start_seconds"], spark["models_seconds"]]
+    assert all(isinstance(value, float) and value > 0 for value in figures)
+    # The JVM start and the models are timed in the run's process (one clock); the Dagster steps
+    # come from the event log's timestamps, another clock, so they are not compared.
+    assert spark["models_seconds"] == pytest.approx(
+        spark["models_spark_seconds"] + spark["models_load_seconds"]
+    )
+    assert all(model["spark_seconds"] > 0 for model in spark["models"].values())
+    assert spark["over_duckdb_full_rebuild"] > 0
+    assert (both_runs["root"] / "logs" / "spark.log").is_file()
+    with dg.DagsterInstance.from_config(str(both_runs["spark"] / "dagster")) as instance:
+        (run,) = instance.get_runs()
+    assert spark["run_id"] == run.run_id
 
 
 # --- Without a JVM: the transpiler and the clear errors.
