@@ -34,6 +34,7 @@ from data_contracts.contracts import UAI_KEY_LETTERS, Column, Contract
 from pipelines.settings import MODELS_DIR
 
 CSV_REJECTS_TABLE = "landed_rejects"
+BATCH_FILES_TABLE = "landed_batch_files"
 CSV_REJECTS_SCAN = "landed_reject_scans"
 # JSON cannot hold a raw control character, so splitting lines on one never cuts valid JSON.
 JSON_LINE_DELIMITER = "\\x01"
@@ -126,7 +127,7 @@ def utf8_readable(path: Path) -> Iterator[Path]:
         yield copy
 
 
-def _timestamp_checks(name: str, delivered_on: date | None) -> list[tuple[str, str]]:
+def _timestamp_checks(name: str, delivery_day_sql: str | None) -> list[tuple[str, str]]:
     text = f'"{name}"'
     # Compared at whole seconds: fractions of a second are not a clock change.
     local = f"date_trunc('second', try_cast({text} as timestamp))"
@@ -153,24 +154,24 @@ def _timestamp_checks(name: str, delivered_on: date | None) -> list[tuple[str, s
             "timestamp before 2000",
         ),
     ]
-    if delivered_on is not None:
+    if delivery_day_sql is not None:
         checks.append(
             (
-                f"cast(try_cast({text} as timestamptz) as date) > date '{delivered_on.isoformat()}' + 1",
+                f"cast(try_cast({text} as timestamptz) as date) > {delivery_day_sql} + 1",
                 "timestamp after the file's delivery day",
             )
         )
     return checks
 
 
-def _violation_checks(column: Column, delivered_on: date | None) -> list[tuple[str, str]]:
+def _violation_checks(column: Column, delivery_day_sql: str | None) -> list[tuple[str, str]]:
     """(SQL condition that is true when the value breaks the rule, rule description)."""
     name = f'"{column.name}"'
     checks: list[tuple[str, str]] = []
     if column.required:
         checks.append((f"{name} is null", "required value is missing"))
     if column.logical_type == "timestamp":
-        checks += _timestamp_checks(column.name, delivered_on if column.required else None)
+        checks += _timestamp_checks(column.name, delivery_day_sql if column.required else None)
     if column.logical_type == "date":
         checks.append((f"{name} is not null and try_cast({name} as date) is null", "not an ISO 8601 date"))
     if column.logical_type == "integer":
@@ -199,13 +200,16 @@ def _violation_checks(column: Column, delivered_on: date | None) -> list[tuple[s
     return checks
 
 
-def violation_expression(contract: Contract, delivered_on: date | None = None) -> str:
-    """A SQL expression giving the first broken rule of a row as {column, rule}, or null."""
+def violation_expression(contract: Contract, delivery_day_sql: str | None = None) -> str:
+    """A SQL expression giving the first broken rule of a row as {column, rule}, or null.
+
+    `delivery_day_sql`, the SQL of the row's delivery day (a date literal for one file, the
+    column `delivered_on` for a batch of files), bounds its timestamps; None: no bound."""
     branches = ["when record_error is not null then {'column': null, 'rule': record_error}"]
     branches += [
         f"when {condition} then {{'column': {sql_literal(column.name)}, 'rule': {sql_literal(rule)}}}"
         for column in contract.columns
-        for condition, rule in _violation_checks(column, delivered_on)
+        for condition, rule in _violation_checks(column, delivery_day_sql)
     ]
     return "case\n    " + "\n    ".join(branches) + "\n  end"
 
@@ -238,17 +242,28 @@ def _landed_columns(
             f"    case when {record} is null then 'not a JSON object' end as record_error"
         )
     present = {row[0] for row in connection.execute(f"describe select * from {reader}").fetchall()}
-    values = ",\n    ".join(
+    return (
+        f"ordinality as file_row, cast(null as bigint) as file_line, {_text_columns(contract, present)},\n"
+        "    cast(null as varchar) as record_error"
+    )
+
+
+def _text_columns(contract: Contract, present: set[str]) -> str:
+    """The contract's columns as trimmed text, null where the file lacks the column."""
+    return ",\n    ".join(
         f'nullif(trim(cast("{column}" as varchar)), \'\') as "{column}"'
         if column in present
         else f'cast(null as varchar) as "{column}"'
         for column in contract.column_names
     )
-    return f"ordinality as file_row, cast(null as bigint) as file_line, {values},\n    cast(null as varchar) as record_error"
 
 
 def open_landing_file(
-    connection: duckdb.DuckDBPyConnection, path: Path, contract: Contract, delivered_on: date | None = None
+    connection: duckdb.DuckDBPyConnection,
+    path: Path,
+    contract: Contract,
+    delivered_on: date | None = None,
+    file_name: str | None = None,
 ) -> None:
     """Expose the file as temp view `landed_checked`: contract columns as text, row, violation.
 
@@ -260,21 +275,42 @@ def open_landing_file(
     connection.execute(
         f"create or replace temp view landed as select {columns} from {reader} with ordinality"
     )
-    open_checked_view(connection, contract, delivered_on)
+    open_checked_view(connection, contract, delivered_on, file_name)
 
 
 def open_checked_view(
-    connection: duckdb.DuckDBPyConnection, contract: Contract, delivered_on: date | None = None
+    connection: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    delivered_on: date | None = None,
+    file_name: str | None = None,
 ) -> None:
     """Expose temp view `landed` (file_row, file_line, contract columns as text, record_error)
-    as `landed_checked`, with each row's first broken rule: the one verdict every source gets."""
+    of one file as `landed_checked`, with each row's first broken rule: the one verdict every
+    source gets. Every row also carries the file's name and delivery day, as the rows of a
+    batch of files do (open_parquet_batch), so that the staging models read them alike."""
+    day = f"date '{delivered_on.isoformat()}'" if delivered_on is not None else None
+    _create_checked_view(
+        connection,
+        contract,
+        day,
+        f", {sql_literal(file_name) if file_name else 'cast(null as varchar)'} as file_name, "
+        f"cast({day or 'null'} as date) as delivered_on",
+    )
+
+
+def _create_checked_view(
+    connection: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    delivery_day_sql: str | None,
+    provenance: str = "",
+) -> None:
     connection.execute(
         f"""
         create or replace temp view landed_checked as
         with checked as (
-            select *, {violation_expression(contract, delivered_on)} as violation from landed
+            select *, {violation_expression(contract, delivery_day_sql)} as violation from landed
         )
-        select *, {_observable_value(contract)} as observed_value from checked
+        select *, {_observable_value(contract)} as observed_value{provenance} from checked
         """
     )
 
@@ -296,12 +332,13 @@ def ensure_staging_table(connection: duckdb.DuckDBPyConnection, contract: Contra
         create or replace temp view landed_checked as
         select cast(null as bigint) as file_row, cast(null as bigint) as file_line, {columns},
             cast(null as struct("column" varchar, rule varchar)) as violation,
-            cast(null as varchar) as observed_value
+            cast(null as varchar) as observed_value, cast(null as varchar) as file_name,
+            cast(null as date) as delivered_on
         limit 0
         """
     )
     sql = staging_sql(model)
-    values = {"source": "", "file_name": "", "delivered_on": None}
+    values = {"source": ""}
     shape = f"select * exclude ({', '.join(VERDICT_COLUMNS)}) from ({sql}) limit 0"
     connection.execute(f"create table if not exists staging.{model} as {shape}", _parameters(sql, values))
     # A warehouse made under an earlier contract version gains the new optional columns.
@@ -317,6 +354,7 @@ def _drop_file_views(connection: duckdb.DuckDBPyConnection) -> None:
         "drop table if exists staged_file",
         "drop view if exists landed_checked",
         "drop view if exists landed",
+        f"drop table if exists {BATCH_FILES_TABLE}",
         f"drop table if exists {CSV_REJECTS_TABLE}",
         f"drop table if exists {CSV_REJECTS_SCAN}",
     ):
@@ -402,13 +440,14 @@ def load_file(
         else:
             with utf8_readable(path) as readable:
                 if open_landed is None:
-                    open_landing_file(connection, readable, contract, delivered_on)
+                    open_landing_file(connection, readable, contract, delivered_on, file_name)
                 else:
                     open_landed(connection, readable)
-                    open_checked_view(connection, contract, delivered_on)
+                    open_checked_view(connection, contract, delivered_on, file_name)
                 sql = staging_sql(model)
-                values = {"source": source, "file_name": file_name, "delivered_on": delivered_on}
-                connection.execute(f"create temp table staged_file as {sql}", _parameters(sql, values))
+                connection.execute(
+                    f"create temp table staged_file as {sql}", _parameters(sql, {"source": source})
+                )
             load = None
     except (duckdb.Error, OSError) as failure:
         error = f"unreadable file: {reader_error(failure)}"
@@ -458,6 +497,149 @@ def load_file(
     )
     _drop_file_views(connection)
     return load
+
+
+# Native Parquet files of one column layout are read in one scan (open_parquet_batch): DuckDB
+# spreads a scan over both cores only across row groups, and a day's file is often a single
+# one; the statements around a load (views, temp table, inserts, counts) then run once per
+# scan, not once per file. A scan holds at most this many rows in its temp table.
+ROWS_PER_SCAN = 4_000_000
+# Columns the batch scan adds to every row: a file holding one of them is loaded alone.
+BATCH_SCAN_COLUMNS = ("filename", "file_row_number")
+
+
+@dataclass(frozen=True)
+class BatchFile:
+    """A native Parquet file of a batch scan, with what tells its rows apart from the others'."""
+
+    path: Path
+    file_name: str
+    delivered_on: date
+    layout: tuple[tuple[str, str], ...]  # its columns and their DuckDB types, in file order
+    rows: int
+
+
+def parquet_batch_file(
+    connection: duckdb.DuckDBPyConnection, path: Path, file_name: str, delivered_on: date
+) -> BatchFile | None:
+    """The file as a member of a batch scan, or None when it must be loaded alone (load_file):
+    not Parquet, empty, or holding a column the scan adds. Ask only of a file
+    `unreadable_reason` could open, and before a transaction (its reads may fail)."""
+    if path.suffix.lower() != ".parquet" or path.stat().st_size == 0:
+        return None
+    literal = sql_literal(str(path))
+    layout = tuple(
+        (name, column_type)
+        for name, column_type, *_ in connection.execute(
+            f"describe select * from read_parquet({literal})"
+        ).fetchall()
+    )
+    if any(name in BATCH_SCAN_COLUMNS for name, _ in layout):
+        return None
+    (rows,) = connection.execute(f"select num_rows from parquet_file_metadata({literal})").fetchone()
+    return BatchFile(path, file_name, delivered_on, layout, rows)
+
+
+def batch_scans(files: list[BatchFile], rows_per_scan: int = ROWS_PER_SCAN) -> list[list[BatchFile]]:
+    """Files grouped for one scan each: one column layout per scan (a scan reads every file with
+    the first one's schema), at most rows_per_scan rows unless one file alone has more; the
+    files' order is kept within each scan."""
+    scans: dict[tuple, list[list[BatchFile]]] = {}
+    for file in files:
+        groups = scans.setdefault(file.layout, [[]])
+        if groups[-1] and sum(member.rows for member in groups[-1]) + file.rows > rows_per_scan:
+            groups.append([])
+        groups[-1].append(file)
+    return [group for groups in scans.values() for group in groups]
+
+
+def open_parquet_batch(
+    connection: duckdb.DuckDBPyConnection, files: list[BatchFile], contract: Contract
+) -> None:
+    """Expose several Parquet files of one layout as one temp view `landed_checked`, each row
+    with its file's name and delivery day (which bounds its timestamps), as open_landing_file
+    does for one file."""
+    connection.execute(
+        f"create or replace temp table {BATCH_FILES_TABLE} (path varchar, file_name varchar, delivered_on date)"
+    )
+    connection.executemany(
+        f"insert into {BATCH_FILES_TABLE} values (?, ?, ?)",
+        [[str(file.path), file.file_name, file.delivered_on] for file in files],
+    )
+    paths = ", ".join(sql_literal(str(file.path)) for file in files)
+    present = {name for name, _ in files[0].layout}
+    connection.execute(
+        f"""
+        create or replace temp view landed as
+        select files.file_name, files.delivered_on, scan.file_row_number + 1 as file_row,
+            cast(null as bigint) as file_line, {_text_columns(contract, present)},
+            cast(null as varchar) as record_error
+        from read_parquet([{paths}], filename = true, file_row_number = true) as scan
+        join {BATCH_FILES_TABLE} as files on scan.filename = files.path
+        """
+    )
+    _create_checked_view(connection, contract, "delivered_on")
+
+
+def load_parquet_batch(
+    connection: duckdb.DuckDBPyConnection, files: list[BatchFile], contract: Contract, model: str, source: str
+) -> dict[str, FileLoad]:
+    """Load a batch scan's files as load_file loads each one (valid rows into staging.<model>,
+    the others into the quarantine with their file, row and rule, a file_loads row per file),
+    in one pass over all of them; the loads by file name."""
+    _drop_file_views(connection)
+    open_parquet_batch(connection, files, contract)
+    sql = staging_sql(model)
+    connection.execute(f"create temp table staged_file as {sql}", _parameters(sql, {"source": source}))
+    connection.execute(
+        f"""
+        insert into staging.{model} by name
+        select * exclude ({", ".join(VERDICT_COLUMNS)}) from staged_file
+        where violation is null
+        """
+    )
+    connection.execute(
+        """
+        insert into staging.quarantine
+        select ?, delivered_on, file_name, file_row, file_line, violation.column, violation.rule, observed_value
+        from staged_file
+        where violation is not null
+        """,
+        [contract.name],
+    )
+    counts = {
+        file_name: (loaded, quarantined)
+        for file_name, loaded, quarantined in connection.execute(
+            """
+            select file_name, count_if(violation is null), count_if(violation is not null)
+            from staged_file group by file_name
+            """
+        ).fetchall()
+    }
+    loads = {}
+    for file in files:
+        loaded, quarantined = counts.get(file.file_name, (0, 0))
+        loads[file.file_name] = FileLoad(file.file_name, loaded + quarantined, loaded, quarantined)
+    connection.executemany(
+        """
+        insert into staging.file_loads
+            (contract, delivered_on, file_name, rows_read, rows_loaded, rows_quarantined, error)
+        values (?, ?, ?, ?, ?, ?, null)
+        """,
+        [
+            [
+                contract.name,
+                file.delivered_on,
+                file.file_name,
+                load.rows_read,
+                load.rows_loaded,
+                load.rows_quarantined,
+            ]
+            for file, load in zip(files, loads.values(), strict=True)
+        ],
+    )
+    _drop_file_views(connection)
+    return loads
 
 
 def _quarantine_rejected_lines(

@@ -21,7 +21,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from data_contracts.contracts import load_contract
-from pipelines.ingestion import ensure_staging_table, load_file
+from pipelines.adapters import load_event_batch
+from pipelines.defs.ingestion.assets import _inventory_rows
+from pipelines.ingestion import (
+    BatchFile,
+    batch_scans,
+    delivery_day,
+    ensure_staging_table,
+    load_file,
+    parquet_batch_file,
+)
 from pipelines.pseudonymization import install_pseudonym_macro
 from pipelines.settings import MEMORY_LIMIT_ENV_VAR
 from pipelines.warehouse import connect_warehouse
@@ -220,3 +229,94 @@ def test_a_two_gigabyte_file_is_streamed_in_bounded_memory(tmp_path):
     assert (rows_read, rows_loaded, quarantined) == (rows, rows, 0)
     # Streamed: DuckDB holds at most its limit (1 GB), not the 2 GB file.
     assert peak_mb < 1536, f"peak memory {peak_mb} MB while reading a 2 GB file"
+
+
+# --- Native Parquet files read many at a time (ingestion.load_parquet_batch) ------------------
+
+
+def _event_columns(rows: list[list[str]], header: list[str] = HEADER) -> dict[str, list[str]]:
+    return {name: [row[index] for row in rows] for index, name in enumerate(header)}
+
+
+def test_parquet_files_read_in_one_scan_keep_their_own_names_rows_days_and_rules(tmp_path):
+    """Three files of two days, two of one column layout (one scan) and one with an extra column
+    and no discipline (a scan of its own). The same timestamp, the 29th at 08:00, is after the
+    day following the delivery of the 27th's file, and not the 28th's: each row is bounded by
+    its own file's day. Rows keep their file's name and row number, and each file balances."""
+    landing = tmp_path / "landing"
+    (landing / "events").mkdir(parents=True)
+    late = "2025-10-29T08:00:00+01:00"
+    pq.write_table(
+        pa.table(_event_columns([GOOD, ["e2", late, *GOOD[2:]], ["e3", *GOOD[1:3], "ELEVE?", *GOOD[4:]]])),
+        landing / "events" / "2025-10-27.parquet",
+    )
+    pq.write_table(
+        pa.table(_event_columns([["e4", late, *GOOD[2:]]])), landing / "events" / "2025-10-28a.parquet"
+    )
+    pq.write_table(
+        pa.table({**_event_columns([["e5", *GOOD[1:-1]]], HEADER[:-1]), "ip": ["10.0.0.1"]}),
+        landing / "events" / "2025-10-28b.parquet",
+    )
+    with connect_warehouse(tmp_path / "warehouse.duckdb", k_school=5) as connection:
+        install_pseudonym_macro(connection, bytes(range(32)))
+        ensure_staging_table(connection, load_contract("events"), "stg_events")
+        connection.executemany(
+            "insert into raw.landing_files values (?, ?, ?, ?, ?, ?)", _inventory_rows(landing)
+        )
+        members = [
+            parquet_batch_file(connection, path, f"events/{path.name}", delivery_day(path))
+            for path in sorted((landing / "events").iterdir())
+        ]
+        assert [[member.file_name for member in scan] for scan in batch_scans(members)] == [
+            ["events/2025-10-27.parquet", "events/2025-10-28a.parquet"],
+            ["events/2025-10-28b.parquet"],
+        ]
+        days = load_event_batch(connection, landing, [date(2025, 10, 27), date(2025, 10, 28)], "events")
+        staged = connection.execute(
+            "select file_name, file_row, strftime(delivered_on, '%d'), discipline from staging.stg_events order by all"
+        ).fetchall()
+        quarantined = connection.execute(
+            "select file_name, file_row, column_name, rule from staging.quarantine order by all"
+        ).fetchall()
+        file_loads = connection.execute(
+            "select file_name, rows_read, rows_loaded, rows_quarantined from staging.file_loads order by all"
+        ).fetchall()
+    assert staged == [
+        ("events/2025-10-27.parquet", 1, "27", "MATHEMATIQUES"),
+        ("events/2025-10-28a.parquet", 1, "28", "MATHEMATIQUES"),
+        ("events/2025-10-28b.parquet", 1, "28", None),
+    ]
+    assert quarantined == [
+        ("events/2025-10-27.parquet", 2, "occurred_at", "timestamp after the file's delivery day"),
+        ("events/2025-10-27.parquet", 3, "role", "not one of: eleve, parent, enseignant, personnel, autre"),
+    ]
+    assert file_loads == [
+        ("events/2025-10-27.parquet", 3, 1, 2),
+        ("events/2025-10-28a.parquet", 1, 1, 0),
+        ("events/2025-10-28b.parquet", 1, 1, 0),
+    ]
+    assert [[(load.file_name, load.rows_read) for load in day.loads] for day in days] == [
+        [("events/2025-10-27.parquet", 3)],
+        [("events/2025-10-28a.parquet", 1), ("events/2025-10-28b.parquet", 1)],
+    ]
+
+
+def test_batch_scans_keep_one_layout_each_and_a_bounded_size():
+    def member(name: str, layout: str, rows: int) -> BatchFile:
+        return BatchFile(Path(name), name, date(2025, 9, 1), ((layout, "VARCHAR"),), rows)
+
+    files = [
+        member("a", "x", 3),
+        member("b", "y", 1),
+        member("c", "x", 3),
+        member("d", "x", 5),
+        member("e", "x", 1),
+    ]
+    # Layout x: a + c = 6 rows; d would make 11 > 10, so it starts a scan, which e joins (6).
+    assert [[file.file_name for file in scan] for scan in batch_scans(files, rows_per_scan=10)] == [
+        ["a", "c"],
+        ["d", "e"],
+        ["b"],
+    ]
+    # A file larger than a scan is a scan alone.
+    assert [[file.file_name for file in scan] for scan in batch_scans([member("f", "x", 20)], 10)] == [["f"]]

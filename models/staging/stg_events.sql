@@ -37,8 +37,8 @@ final as (
         landed.discipline,
         landed.object_id,
         date_trunc('minute', try_cast(landed.due_at as timestamptz)) as due_at,
-        cast($delivered_on as date) as delivered_on,  -- noqa: RF02
-        $file_name as file_name,  -- noqa: RF02
+        landed.delivered_on,
+        landed.file_name,
         landed.file_row,
         landed.file_line,
         landed.violation,

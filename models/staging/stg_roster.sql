@@ -19,7 +19,7 @@ final as (
         try_cast(end_date as date) as end_date,
         -- Parents only: the child the row is about, under the same pseudonym as the child's own rows.
         case when role = 'parent' then pseudonym($source, child_id) end as child_key,
-        $file_name as file_name,
+        file_name,
         file_row,
         file_line,
         violation,

@@ -15,7 +15,7 @@ final as (
         school_uai,
         service,
         try_cast(attendees as integer) as attendees,
-        $file_name as file_name,
+        file_name,
         file_row,
         file_line,
         violation,

@@ -30,10 +30,13 @@ from pipelines.ingestion import (
     FileLoad,
     _drop_file_views,
     _quarantine_rejected_lines,
+    batch_scans,
     delivery_day,
     load_file,
+    load_parquet_batch,
     open_checked_view,
     open_landing_file,
+    parquet_batch_file,
     reader_error,
     unreadable_reason,
     utf8_readable,
@@ -146,10 +149,22 @@ def load_event_batch(
         for day in days
         for file_name in files[day]
     }
+    # Native Parquet files are read many at a time (ingestion.load_parquet_batch); the others,
+    # and every file of a source, one by one.
+    batched = (
+        {
+            file_name: member
+            for day in days
+            for file_name in files[day]
+            if unreadable[day, file_name] is None
+            and (member := parquet_batch_file(connection, landing / file_name, file_name, day)) is not None
+        }
+        if adapter is None
+        else {}
+    )
     results = []
     connection.execute("begin transaction")
     for day in days:
-        result = DayLoad()
         for file_name in files[day]:
             connection.execute(
                 "delete from staging.stg_events where delivered_on = ? and file_name = ?", [day, file_name]
@@ -161,22 +176,30 @@ def load_event_batch(
                 )
             if adapter is not None:
                 adapter.forget_file(connection, day, file_name)
+    loads: dict[str, FileLoad] = {}
+    for scan in batch_scans(list(batched.values())):
+        loads |= load_parquet_batch(connection, scan, contract, "stg_events", NATIVE_SOURCE)
+    for day in days:
+        result = DayLoad()
         for file_name in files[day]:
-            path = landing / file_name
-            if adapter is None:
-                load = load_file(
-                    connection,
-                    path,
-                    file_name,
-                    contract,
-                    "stg_events",
-                    NATIVE_SOURCE,
-                    day,
-                    unreadable=unreadable[day, file_name],
-                )
-            else:
-                load = load_source_file(connection, adapter, path, file_name, day, unreadable[day, file_name])
-            result.loads.append(load)
+            if file_name not in batched:
+                path = landing / file_name
+                if adapter is None:
+                    loads[file_name] = load_file(
+                        connection,
+                        path,
+                        file_name,
+                        contract,
+                        "stg_events",
+                        NATIVE_SOURCE,
+                        day,
+                        unreadable=unreadable[day, file_name],
+                    )
+                else:
+                    loads[file_name] = load_source_file(
+                        connection, adapter, path, file_name, day, unreadable[day, file_name]
+                    )
+            result.loads.append(loads[file_name])
         if files[day]:
             result.rows_of_erased_users_dropped = drop_erased_users(connection, "stg_events", day)
         results.append(result)
