@@ -12,7 +12,8 @@
    class), cold (query cache emptied first: every query of the page goes to DuckDB) and warm
    (the same interaction again: what a second reader of the same view gets).
 4. With `--browser`: serves the dashboard and drives headless Chromium (Playwright): the time
-   from navigation start to the login form, and from "Se connecter" to the first chart drawn.
+   from navigation start to the login form painted, and from "Se connecter" to the first chart
+   painted, taken inside the page (FIRST_PAGE_MARKS).
 
 The target (issue 5): any interaction under 300 ms on the server, the first page interactive
 in under 2 s in the browser. This is a measurement, not a test: it prints p50 and p95.
@@ -762,8 +763,41 @@ def _measure_pages(stack: ExitStack, repeat: int) -> tuple[list[str], list[float
     return lines, [value[0] for values in samples["cold"].values() for value in values]
 
 
+# Marks taken inside the page, by the browser's own clock: the first frame painted with the
+# login form's password field, the click on "Se connecter" as the page receives it, and the
+# first frame painted after it with a chart of the page's main area drawn. A Playwright `wait_for` polls the page at growing intervals (up to a
+# second), and each `evaluate` is a round trip: timed from the test's side, the same visit reads
+# up to a second slower than the reader sees it.
+FIRST_PAGE_MARKS = """
+window.__reperesMarks = {};
+document.addEventListener('click', (event) => {
+  if (event.target.closest('button') && event.target.closest('button').innerText.includes('Se connecter')) {
+    window.__reperesMarks.clicked = window.__reperesMarks.clicked || performance.now();
+  }
+}, true);
+const afterPaint = (name) => requestAnimationFrame(() => requestAnimationFrame(() => {
+  window.__reperesMarks[name] = window.__reperesMarks[name] || performance.now();
+}));
+new MutationObserver(() => {
+  const marks = window.__reperesMarks;
+  if (!marks.formSeen && document.querySelector('input[type=password]')) {
+    marks.formSeen = true;
+    afterPaint('form');
+  }
+  const chart = [...document.querySelectorAll(
+    '[data-testid="stMain"] [data-testid="stPlotlyChart"] .js-plotly-plot .main-svg'
+  )].find((element) => element.getClientRects().length);
+  if (marks.clicked && !marks.chartSeen && chart) {
+    marks.chartSeen = true;
+    afterPaint('chart');
+  }
+}).observe(document, {subtree: true, childList: true, attributes: true});
+"""
+
+
 def measure_first_page(published: Path, accounts: Path, visits: int = 5) -> list[str]:
-    """Navigation start → login form, and "Se connecter" → first chart drawn, in headless Chromium.
+    """Navigation start → login form painted, and "Se connecter" → first chart painted, in
+    headless Chromium, by the page's own clock (FIRST_PAGE_MARKS).
 
     The server is started, then visited once (its first page run imports what a page needs:
     the cost of starting the server, not of a page). Each visit after that opens a new
@@ -786,16 +820,16 @@ def measure_first_page(published: Path, accounts: Path, visits: int = 5) -> list
     samples: dict[str, dict[str, list[float]]] = {"empty cache": {}, "cached scripts": {}, typing: {}}
 
     def visit(page, cache: str | None, typing_ms: float = 0) -> None:
+        page.add_init_script(FIRST_PAGE_MARKS)
         page.goto(f"{base_url}/direction")
         page.get_by_label("Mot de passe").wait_for(timeout=60_000)
-        login_form = page.evaluate("performance.now()")
         page.get_by_label("Identifiant").fill(REFERENT_LOGIN)
         page.get_by_label("Mot de passe").fill(BENCH_PASSWORD)
         page.wait_for_timeout(typing_ms)
-        clicked = page.evaluate("performance.now()")
         page.get_by_role("button", name="Se connecter").click()
-        page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot .main-svg').first.wait_for(timeout=60_000)
-        first_chart = page.evaluate("performance.now()") - clicked
+        page.wait_for_function("window.__reperesMarks.chart !== undefined", timeout=60_000)
+        marks = page.evaluate("window.__reperesMarks")
+        login_form, first_chart = marks["form"], marks["chart"] - marks["clicked"]
         if cache is not None:
             for label, value in (
                 ("navigation start → login form", login_form),
@@ -817,7 +851,7 @@ def measure_first_page(published: Path, accounts: Path, visits: int = 5) -> list
                 visit(context.new_page(), typing, READER_TYPING_MS)
                 context.close()
         browser.close()
-    lines = [_header(f"First page in the browser (headless Chromium; {_load()})")]
+    lines = [_header(f"First page in the browser (headless Chromium, the page's own clock; {_load()})")]
     for cache, by_label in samples.items():
         lines += [
             _row(f"{label} — {cache}", values, TARGET_FIRST_PAGE_MS if label.startswith("first") else None)
