@@ -5,6 +5,8 @@ quarantined row with its reason instead of a crash of the whole file; the rules 
 generated from the ODCS contract (data_contracts/*.odcs.yaml), never written twice.
 Each file is scanned once, into a temporary table that already holds pseudonyms: raw
 identifiers only exist inside DuckDB's reader while it streams the file, never in a table.
+Native Parquet files of one column layout are scanned many at a time (load_parquet_batch),
+each row keeping its own file's name, row number and delivery day.
 
 What real exports throw at us, and where it is handled:
 - CSV from Excel: the separator (`,` or `;`), quoting and CRLF are sniffed by DuckDB; a
@@ -293,8 +295,10 @@ def open_checked_view(
         connection,
         contract,
         day,
-        f", {sql_literal(file_name) if file_name else 'cast(null as varchar)'} as file_name, "
-        f"cast({day or 'null'} as date) as delivered_on",
+        provenance=(
+            f"{sql_literal(file_name) if file_name else 'cast(null as varchar)'} as file_name",
+            f"cast({day or 'null'} as date) as delivered_on",
+        ),
     )
 
 
@@ -302,15 +306,18 @@ def _create_checked_view(
     connection: duckdb.DuckDBPyConnection,
     contract: Contract,
     delivery_day_sql: str | None,
-    provenance: str = "",
+    provenance: tuple[str, ...] = (),
 ) -> None:
+    """`landed` with each row's verdict, plus the `provenance` columns (SQL) that `landed`
+    lacks: a batch's `landed` carries its rows' file name and delivery day itself."""
+    added = "".join(f", {column}" for column in provenance)
     connection.execute(
         f"""
         create or replace temp view landed_checked as
         with checked as (
             select *, {violation_expression(contract, delivery_day_sql)} as violation from landed
         )
-        select *, {_observable_value(contract)} as observed_value{provenance} from checked
+        select *, {_observable_value(contract)} as observed_value{added} from checked
         """
     )
 

@@ -2,7 +2,8 @@
 -- Grain: landing file × row. Privacy: user_id and event_id leave as keyed pseudonyms
 -- (DESIGN.md §4 rule 2), occurred_at is truncated to the hour (rule 3), and no column
 -- outside the contract exists here (rule 1).
--- Reads the temp view `landed_checked` opened by pipelines/ingestion.py for one file.
+-- Reads the temp view `landed_checked` opened by pipelines/ingestion.py for one file, or for a
+-- batch of native Parquet files: each row carries its file's name and delivery day.
 -- Every row of the file goes through, valid or not: ingestion stores the valid ones here and
 -- the others, by their verdict (violation, observed_value, file_line), in the quarantine.
 with landed as (

@@ -138,6 +138,9 @@ def load_event_batch(
       backfills are safe, and files of that day loaded earlier and since archived (privacy
       rule 4: staging is their only copy) stay.
     - Persons who asked for erasure or objected never reach a committed row.
+    - Native Parquet files are read many at a time, one scan per column layout
+      (ingestion.load_parquet_batch): a day's file is often one row group, which one thread
+      reads. The others, and every file of a source, are read one by one (load_file).
     A day without files in the inventory is left as it is, for the same reason.
     """
     adapter = None if folder == NATIVE_EVENTS_FOLDER else EVENT_ADAPTERS[folder]
@@ -149,8 +152,6 @@ def load_event_batch(
         for day in days
         for file_name in files[day]
     }
-    # Native Parquet files are read many at a time (ingestion.load_parquet_batch); the others,
-    # and every file of a source, one by one.
     batched = (
         {
             file_name: member
