@@ -55,3 +55,24 @@ def test_dagster_cli_validates_the_definitions(isolated_environment):
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_run_leaves_out_only_the_source_adapters_without_files(tmp_path):
+    """An idle adapter costs a year of per-day materializations and loads nothing; a source that
+    delivers keeps its asset, and every other asset of refresh_all stays in the run."""
+    from pipelines.adapters import ADAPTER_ASSET_NAMES
+    from pipelines.definitions import defs
+    from pipelines.runner import refresh_selection
+
+    (tmp_path / "events").mkdir()
+    (tmp_path / "events" / "2025-09-01.parquet").write_bytes(b"")
+    (tmp_path / "xapi").mkdir()
+    (tmp_path / "xapi" / "2025-09-01.jsonl").write_text("{}\n", encoding="utf-8")
+
+    selected = {key.to_user_string() for key in refresh_selection(tmp_path)}
+
+    every = {
+        key.to_user_string() for key in defs.resolve_job_def("refresh_all").asset_layer.selected_asset_keys
+    }
+    assert every - selected == set(ADAPTER_ASSET_NAMES) - {"stg_events_xapi"}
+    assert {"stg_events_xapi", "stg_events", "published_release"} <= selected
