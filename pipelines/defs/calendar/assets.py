@@ -3,6 +3,7 @@
 from datetime import date
 
 import dagster as dg
+import pyarrow as pa
 
 from pipelines.calendar_table import calendar_rows
 from pipelines.defs.partitions import WAREHOUSE_POOL
@@ -14,6 +15,9 @@ from pipelines.settings import CALENDAR_FIRST_DAY, SCHOOL_ZONE
 def stg_school_calendar(warehouse: WarehouseResource) -> dg.MaterializeResult:
     """One row per day: its ISO week, school year, whether pupils have school, and the holiday's name (zone C by default)."""
     rows = calendar_rows(date.fromisoformat(CALENDAR_FIRST_DAY), SCHOOL_ZONE)
+    # One Arrow table rather than executemany: a statement per day took about 0.9 s of every run.
+    names = ("day", "week_start", "school_year", "is_school_day", "holiday_name")
+    days = pa.table({name: [row[index] for row in rows] for index, name in enumerate(names)})
     with warehouse.connect() as connection:
         connection.execute("begin transaction")
         connection.execute(
@@ -27,7 +31,9 @@ def stg_school_calendar(warehouse: WarehouseResource) -> dg.MaterializeResult:
             )
             """
         )
-        connection.executemany("insert into staging.stg_school_calendar values (?, ?, ?, ?, ?)", rows)
+        connection.register("calendar_days", days)
+        connection.execute("insert into staging.stg_school_calendar by name select * from calendar_days")
+        connection.unregister("calendar_days")
         connection.execute("commit")
     return dg.MaterializeResult(
         metadata={"dagster/row_count": len(rows), "zone": SCHOOL_ZONE, "last_day": str(rows[-1][0])}
